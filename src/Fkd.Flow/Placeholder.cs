@@ -1,0 +1,1 @@
+namespace Fkd.Flow; internal static class Placeholder {}
