@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Threading.Tasks.Dataflow;
+using Fkd.Flow.Spec;
+using Fkd.Flow.Stages;
+using Fkd.Flow.Store;
+using Serilog;
+
+namespace Fkd.Flow.Exec;
+
+/// <summary>The outcome of a whole run: every stage's result, and the first real error if any.</summary>
+public sealed record RunResult(ImmutableArray<StageResult> Stages, string? Error)
+{
+    public bool Ok => Error is null;
+}
+
+/// <summary>
+/// Runs a plan. Stages are scheduled through one Dataflow block: a stage is sent to it when its last
+/// upstream stage commits, so independent stages run concurrently (up to <c>maxParallel</c>). One
+/// cancellation source covers the run: the first failure cancels everything still running, and that
+/// failure (not the cancellations it caused) is what the run reports.
+/// </summary>
+public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger log, IRunObserver observer, TimeProvider clock)
+{
+    public async Task<RunResult> RunAsync(Plan plan, int maxParallel, CancellationToken cancel)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var results = new ConcurrentDictionary<string, StageResult>();
+        string? firstError = null;
+        var byName = plan.Stages.ToDictionary(s => s.Name);
+        var dependents = plan.Stages.ToDictionary(s => s.Name, _ => new List<string>());
+        var pending = new ConcurrentDictionary<string, int>();
+        foreach (var s in plan.Stages)
+        {
+            var ups = Graph.Upstream(s.Spec).ToList();
+            pending[s.Name] = ups.Count;
+            foreach (var u in ups) dependents[u].Add(s.Name);
+        }
+        var remaining = plan.Stages.Length;
+
+        ActionBlock<PlannedStage>? block = null;
+        block = new ActionBlock<PlannedStage>(async stage =>
+        {
+            var r = await RunStageAsync(plan, stage, cts.Token);
+            results[stage.Name] = r;
+            observer.StageFinished(r);
+            if (r.Status == StageStatus.Failed)
+            {
+                Interlocked.CompareExchange(ref firstError, $"stage {stage.Name}: {r.Error}", null);
+                cts.Cancel();
+            }
+            else if (r.Status != StageStatus.Cancelled)
+            {
+                foreach (var d in dependents[stage.Name])
+                    if (pending.AddOrUpdate(d, 0, (_, n) => n - 1) == 0)
+                        await block!.SendAsync(byName[d]);
+            }
+            if (Interlocked.Decrement(ref remaining) == 0 || cts.IsCancellationRequested) block!.Complete();
+        }, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), EnsureOrdered = false });
+
+        foreach (var s in plan.Stages.Where(s => pending[s.Name] == 0))
+            await block.SendAsync(s);
+        if (plan.Stages.Length == 0) block.Complete();
+        await block.Completion;
+
+        if (firstError is null && cancel.IsCancellationRequested) firstError = "cancelled";
+        var ordered = plan.Stages
+            .Select(s => results.TryGetValue(s.Name, out var r) ? r : new StageResult(s.Name, s.Kind.Kind, s.Key, StageStatus.Cancelled, 0, 0, "not started"))
+            .ToImmutableArray();
+        return new RunResult(ordered, firstError);
+    }
+
+    private async Task<StageResult> RunStageAsync(Plan plan, PlannedStage stage, CancellationToken cancel)
+    {
+        if (!stage.WillRun)
+        {
+            var m = stage.Cached.Match(x => x, () => throw new UnreachableException());
+            store.WriteRef(plan.Pipeline.Name, stage.Name, stage.Key);
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cached, m.Rows, 0);
+        }
+        if (cancel.IsCancellationRequested)
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, 0, "cancelled");
+
+        observer.StageStarted(stage);
+        var started = clock.GetTimestamp();
+        var tmp = store.BeginEntry(stage.Key);
+        var slog = log.ForContext("Stage", stage.Name).ForContext("Key", stage.Key[..12]);
+        try
+        {
+            var inputs = stage.Spec.Inputs.ToImmutableDictionary(p => p.Key, p => Resolve(plan, p.Key, p.Value));
+            var ctx = new StageContext(stage.Name, stage.Key,
+                stage.Spec.Params.ToImmutableSortedDictionary(p => p.Key, p => p.Value!),
+                inputs, tmp, slog, new Progress(observer, stage));
+            slog.Information("Running {Stage} ({Kind} v{Version}): {Why}", stage.Name, stage.Kind.Kind, stage.Kind.Version, string.Join("; ", stage.Why));
+            var outcome = await Task.Run(() => stage.Kind.RunAsync(ctx, cancel), cancel);
+            cancel.ThrowIfCancellationRequested();
+
+            // Nothing half-made reaches the store: declared outputs must exist, and inputs must not have changed under us.
+            var missing = stage.Kind.Outputs.Where(o => !File.Exists(Path.Combine(tmp, o))).ToList();
+            if (missing.Count > 0) throw new InvalidOperationException($"stage finished without writing {string.Join(", ", missing)}");
+            foreach (var (name, r) in stage.Spec.Inputs)
+                if (r is FileRef f && hashes.Hash(f.FullPath) != plan.FileInputs[f.FullPath])
+                    throw new InvalidOperationException($"input {name} ({f.Written}) changed while the stage ran");
+
+            var seconds = clock.GetElapsedTime(started).TotalSeconds;
+            var manifest = await store.CommitAsync(tmp, files => new Manifest(
+                Keys.KeyMaterial.CurrentFormatVersion, stage.Key, stage.Name, stage.Material, files,
+                outcome.Rows, outcome.Facts, clock.GetUtcNow(), seconds), cancel, replace: stage.Forced);
+            store.WriteRef(plan.Pipeline.Name, stage.Name, stage.Key);
+            slog.Information("Committed {Stage} {Key}: {Rows} rows in {Seconds:F2} s", stage.Name, stage.Key[..12], outcome.Rows, seconds);
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Computed, manifest.Rows, seconds);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            store.Abandon(tmp);
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, clock.GetElapsedTime(started).TotalSeconds, "cancelled");
+        }
+        catch (Exception e)
+        {
+            store.Abandon(tmp);
+            var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
+            slog.Error(inner, "Stage {Stage} failed", stage.Name);
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, clock.GetElapsedTime(started).TotalSeconds, inner.Message);
+        }
+    }
+
+    private ResolvedInput Resolve(Plan plan, string name, InputRef r) => r switch
+    {
+        StageRef { File: null } s => new ResolvedInput(name, plan[s.Stage].Key, store.EntryPath(plan[s.Stage].Key), IsFile: false),
+        StageRef s => new ResolvedInput(name, plan[s.Stage].Key, Path.Combine(store.EntryPath(plan[s.Stage].Key), s.File), IsFile: true),
+        FileRef f => new ResolvedInput(name, plan.FileInputs[f.FullPath], f.FullPath, IsFile: true),
+        _ => throw new UnreachableException(),
+    };
+
+    private sealed class Progress(IRunObserver observer, PlannedStage stage) : IProgress<StageProgress>
+    {
+        public void Report(StageProgress value) => observer.StageProgress(stage, value);
+    }
+}

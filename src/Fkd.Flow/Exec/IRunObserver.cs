@@ -1,0 +1,23 @@
+namespace Fkd.Flow.Exec;
+
+/// <summary>How a finished stage ended.</summary>
+public enum StageStatus { Cached, Computed, Failed, Cancelled }
+
+/// <summary>One line of a run's report.</summary>
+public sealed record StageResult(string Name, string Kind, string Key, StageStatus Status, long Rows, double Seconds, string? Error = null);
+
+/// <summary>What the shell (console, progress bars, tests) hears while a run goes on. Called from several threads.</summary>
+public interface IRunObserver
+{
+    void StageStarted(PlannedStage stage);
+    void StageProgress(PlannedStage stage, Stages.StageProgress progress);
+    void StageFinished(StageResult result);
+}
+
+public sealed class NullObserver : IRunObserver
+{
+    public static readonly NullObserver Instance = new();
+    public void StageStarted(PlannedStage stage) { }
+    public void StageProgress(PlannedStage stage, Stages.StageProgress progress) { }
+    public void StageFinished(StageResult result) { }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+
+namespace Fkd.Flow.Keys;
+
+/// <summary>
+/// Everything a stage's key is made of, kept in its manifest so a later run can say which part
+/// changed. Nothing machine-specific (paths, user, environment) belongs here.
+/// </summary>
+/// <param name="Inputs">Input name → the key it resolved to (a stage entry key, <c>key/file</c>, or <c>file:xxh128</c> for a file on disk).</param>
+public sealed record KeyMaterial(
+    string Kind,
+    int Version,
+    string Params,
+    ImmutableSortedDictionary<string, string> Inputs,
+    string Facts,
+    int FormatVersion)
+{
+    /// <summary>Bumped when the store's layout or manifest format changes meaning: every key changes with it.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    public string Key()
+    {
+        var b = new KeyBuilder()
+            .Add("fkd-stage-key", "1")
+            .Add("kind", Kind)
+            .Add("version", Version.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Add("params", Params)
+            .Add("inputs", Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (name, key) in Inputs) b.Add("input:" + name, key);
+        return b.Add("facts", Facts)
+            .Add("format", FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Finish();
+    }
+
+    /// <summary>Human-readable differences from an earlier material, e.g. <c>param epochs: 10 → 12</c>.</summary>
+    public ImmutableArray<string> DiffFrom(KeyMaterial before)
+    {
+        var d = ImmutableArray.CreateBuilder<string>();
+        if (before.Kind != Kind) d.Add($"kind: {before.Kind} → {Kind}");
+        if (before.Version != Version) d.Add($"stage version: {before.Version} → {Version}");
+        if (before.FormatVersion != FormatVersion) d.Add($"artifact format: {before.FormatVersion} → {FormatVersion}");
+        if (before.Facts != Facts) d.Add($"environment facts: {before.Facts} → {Facts}");
+        if (before.Params != Params)
+        {
+            var a = ParamsOf(before.Params);
+            var b = ParamsOf(Params);
+            foreach (var k in a.Keys.Union(b.Keys).Order(StringComparer.Ordinal))
+            {
+                var x = a.GetValueOrDefault(k);
+                var y = b.GetValueOrDefault(k);
+                if (x != y) d.Add($"param {k}: {x ?? "(absent)"} → {y ?? "(absent)"}");
+            }
+        }
+        foreach (var k in before.Inputs.Keys.Union(Inputs.Keys).Order(StringComparer.Ordinal))
+        {
+            var x = before.Inputs.GetValueOrDefault(k);
+            var y = Inputs.GetValueOrDefault(k);
+            if (x != y) d.Add($"input {k}: {Short(x)} → {Short(y)}");
+        }
+        return d.ToImmutable();
+    }
+
+    private static string Short(string? key) => key is null ? "(absent)" : key.StartsWith("file:") ? key[..Math.Min(key.Length, 17)] : key[..Math.Min(12, key.Length)];
+
+    private static Dictionary<string, string> ParamsOf(string json)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        return node.ToDictionary(p => p.Key, p => CanonicalJson.Write(p.Value));
+    }
+}

@@ -1,1 +1,0 @@
-namespace Fkd.Flow; internal static class Placeholder {}

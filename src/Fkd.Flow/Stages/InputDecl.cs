@@ -1,0 +1,7 @@
+namespace Fkd.Flow.Stages;
+
+/// <summary>What an input accepts: a whole stage output, a single file (a file on disk or one file of a stage output), or either.</summary>
+public enum InputShape { Entry, File }
+
+/// <summary>An input a stage kind takes. Optional inputs may be left out of the spec.</summary>
+public sealed record InputDecl(string Name, InputShape Shape, string Description, bool Optional = false);

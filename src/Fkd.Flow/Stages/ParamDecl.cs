@@ -1,0 +1,124 @@
+using LanguageExt;
+using static LanguageExt.Prelude;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Fkd.Flow.Stages;
+
+public enum ParamType { Int, Float, Bool, String, Enum, FloatList, IntList, StringList, Object }
+
+/// <summary>
+/// A parameter a stage kind accepts. A parameter with no default is required. Values are checked
+/// (and ints widened to floats) before anything runs; the checked value, defaults included, is
+/// what goes into the stage's key, so writing a default explicitly does not change the key.
+/// </summary>
+public sealed record ParamDecl(
+    string Name,
+    ParamType Type,
+    JsonNode? Default,
+    string Description,
+    ImmutableArray<string> Choices = default,
+    double? Min = null,
+    double? Max = null)
+{
+    public bool Required => Default is null;
+
+    public static ParamDecl Int(string name, int? dflt, string description, int? min = null, int? max = null) =>
+        new(name, ParamType.Int, dflt is null ? null : JsonValue.Create(dflt.Value), description, default, min, max);
+
+    public static ParamDecl Float(string name, double? dflt, string description, double? min = null, double? max = null) =>
+        new(name, ParamType.Float, dflt is null ? null : JsonValue.Create(dflt.Value), description, default, min, max);
+
+    public static ParamDecl Bool(string name, bool dflt, string description) =>
+        new(name, ParamType.Bool, JsonValue.Create(dflt), description);
+
+    public static ParamDecl Str(string name, string? dflt, string description) =>
+        new(name, ParamType.String, dflt is null ? null : JsonValue.Create(dflt), description);
+
+    public static ParamDecl OneOf(string name, string dflt, string description, params string[] choices) =>
+        new(name, ParamType.Enum, JsonValue.Create(dflt), description, [.. choices]);
+
+    public static ParamDecl Floats(string name, double[] dflt, string description) =>
+        new(name, ParamType.FloatList, new JsonArray(dflt.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()), description);
+
+    public static ParamDecl Ints(string name, int[] dflt, string description) =>
+        new(name, ParamType.IntList, new JsonArray(dflt.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()), description);
+
+    public static ParamDecl Strings(string name, string[] dflt, string description) =>
+        new(name, ParamType.StringList, new JsonArray(dflt.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()), description);
+
+    public string TypeName => Type switch
+    {
+        ParamType.Int => "an integer",
+        ParamType.Float => "a number",
+        ParamType.Bool => "true or false",
+        ParamType.String => "a string",
+        ParamType.Enum => "one of " + string.Join(", ", Choices.Select(c => $"\"{c}\"")),
+        ParamType.FloatList => "an array of numbers",
+        ParamType.IntList => "an array of integers",
+        ParamType.StringList => "an array of strings",
+        ParamType.Object => "an object",
+        _ => Type.ToString(),
+    };
+
+    /// <summary>Checks a value against this declaration; returns the normalised value or why it is wrong.</summary>
+    public Either<string, JsonNode> Check(JsonNode? value)
+    {
+        if (value is null) return Left($"expected {TypeName}, found null");
+        var kind = value.GetValueKind();
+        string Found() => kind switch
+        {
+            JsonValueKind.String => $"\"{value.GetValue<string>()}\"",
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            _ => value.ToJsonString(),
+        };
+        Either<string, JsonNode> Wrong() => Left($"expected {TypeName}, found {Found()}");
+        switch (Type)
+        {
+            case ParamType.Int:
+                if (kind != JsonValueKind.Number || !value.AsValue().TryGetValue<long>(out var l))
+                {
+                    if (kind == JsonValueKind.Number && value.AsValue().TryGetValue<double>(out var dd) && dd == Math.Floor(dd) && Math.Abs(dd) < 1e15)
+                        l = (long)dd;
+                    else return Wrong();
+                }
+                return InRange(l) ? Right<string, JsonNode>(JsonValue.Create(l)) : Left(RangeText(l));
+            case ParamType.Float:
+                if (kind != JsonValueKind.Number) return Wrong();
+                var d = value.AsValue().GetValue<double>();
+                return InRange(d) ? Right<string, JsonNode>(JsonValue.Create(d)) : Left(RangeText(d));
+            case ParamType.Bool:
+                return kind is JsonValueKind.True or JsonValueKind.False ? Right<string, JsonNode>(JsonValue.Create(kind == JsonValueKind.True)) : Wrong();
+            case ParamType.String:
+                return kind == JsonValueKind.String ? Right<string, JsonNode>(JsonValue.Create(value.GetValue<string>())) : Wrong();
+            case ParamType.Enum:
+                return kind == JsonValueKind.String && Choices.Contains(value.GetValue<string>())
+                    ? Right<string, JsonNode>(JsonValue.Create(value.GetValue<string>())) : Wrong();
+            case ParamType.FloatList or ParamType.IntList or ParamType.StringList:
+                if (kind != JsonValueKind.Array) return Wrong();
+                var items = new List<JsonNode?>();
+                var elem = this with { Type = Type switch { ParamType.FloatList => ParamType.Float, ParamType.IntList => ParamType.Int, _ => ParamType.String } };
+                foreach (var (item, i) in value.AsArray().Select((x, i) => (x, i)))
+                {
+                    var r = elem.Check(item);
+                    if (r.IsLeft) return Left($"item {i}: {r.LeftToSeq().Head()}");
+                    items.Add(r.RightToSeq().Head());
+                }
+                return Right<string, JsonNode>(new JsonArray([.. items]));
+            case ParamType.Object:
+                return kind == JsonValueKind.Object ? Right<string, JsonNode>(value.DeepClone()) : Wrong();
+            default:
+                return Wrong();
+        }
+    }
+
+    private bool InRange(double v) => (Min is null || v >= Min) && (Max is null || v <= Max);
+
+    private string RangeText(double v) =>
+        $"expected {TypeName} {(Min, Max) switch { (not null, not null) => $"in [{F(Min.Value)}, {F(Max.Value)}]", (not null, null) => $">= {F(Min.Value)}", _ => $"<= {F(Max!.Value)}" }}, found {F(v)}";
+
+    private static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using Serilog;
+
+namespace Fkd.Flow.Stages;
+
+/// <summary>A resolved input: the key it was found under and where its bytes are.</summary>
+/// <param name="Path">A file path for file inputs and <c>stage/file</c> references; the entry folder for whole-stage inputs.</param>
+public sealed record ResolvedInput(string Name, string Key, string Path, bool IsFile)
+{
+    /// <summary>A file of a whole-stage input.</summary>
+    public string File(string name) => IsFile ? throw new InvalidOperationException($"input '{Name}' is a single file") : System.IO.Path.Combine(Path, name);
+}
+
+/// <summary>Progress a stage reports: work done out of total (total 0 = unknown) and a short message (e.g. the epoch's loss).</summary>
+public readonly record struct StageProgress(double Done, double Total, string Message = "");
+
+/// <summary>Everything a running stage may touch. The output folder is private to this run until the engine commits it.</summary>
+public sealed class StageContext(
+    string stageName,
+    string key,
+    ImmutableSortedDictionary<string, JsonNode> parameters,
+    ImmutableDictionary<string, ResolvedInput> inputs,
+    string outputDir,
+    ILogger log,
+    IProgress<StageProgress> progress)
+{
+    public string StageName { get; } = stageName;
+    public string Key { get; } = key;
+    public ImmutableSortedDictionary<string, JsonNode> Parameters { get; } = parameters;
+    public ImmutableDictionary<string, ResolvedInput> Inputs { get; } = inputs;
+    public string OutputDir { get; } = outputDir;
+    public ILogger Log { get; } = log;
+    public IProgress<StageProgress> Progress { get; } = progress;
+
+    public ResolvedInput Input(string name) =>
+        Inputs.TryGetValue(name, out var i) ? i : throw new InvalidOperationException($"stage '{StageName}' has no input '{name}'");
+
+    public ResolvedInput? OptionalInput(string name) => Inputs.GetValueOrDefault(name);
+
+    public string Output(string fileName) => Path.Combine(OutputDir, fileName);
+
+    public int Int(string name) => (int)Parameters[name].GetValue<long>();
+    public long Long(string name) => Parameters[name].GetValue<long>();
+    public double Float(string name) => Parameters[name].GetValue<double>();
+    public bool Bool(string name) => Parameters[name].GetValue<bool>();
+    public string Str(string name) => Parameters[name].GetValue<string>();
+    public double[] Floats(string name) => Parameters[name].AsArray().Select(n => n!.GetValue<double>()).ToArray();
+    public int[] Ints(string name) => Parameters[name].AsArray().Select(n => (int)n!.GetValue<long>()).ToArray();
+    public string[] Strings(string name) => Parameters[name].AsArray().Select(n => n!.GetValue<string>()).ToArray();
+
+    /// <summary>The checked parameters as one JSON object (canonical order), for metadata in written files.</summary>
+    public string ParametersJson() => Keys.CanonicalJson.Write(new JsonObject(Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.DeepClone()))));
+}

@@ -1,0 +1,199 @@
+using LanguageExt;
+using static LanguageExt.Prelude;
+using System.Collections.Immutable;
+using Parquet;
+using Serilog;
+
+namespace Fkd.Flow.Store;
+
+/// <summary>
+/// The content-addressed store. Layout under the root:
+/// <c>entries/ab/abcdef…/</c> (one folder per key: the stage's files + manifest.json),
+/// <c>tmp/</c> (entries being written), <c>runs/</c> (one record + log per run),
+/// <c>refs/pipeline/stage</c> (the key each stage last had, for "what changed" and gc roots),
+/// <c>file-hashes.json</c> (size+mtime → hash cache for input files).
+/// </summary>
+public sealed class ArtifactStore
+{
+    public string Root { get; }
+    public string EntriesDir => Path.Combine(Root, "entries");
+    public string TmpDir => Path.Combine(Root, "tmp");
+    public string RunsDir => Path.Combine(Root, "runs");
+    public string RefsDir => Path.Combine(Root, "refs");
+
+    private readonly ILogger _log;
+
+    public ArtifactStore(string root, ILogger? log = null)
+    {
+        Root = Path.GetFullPath(root);
+        _log = log ?? Serilog.Core.Logger.None;
+    }
+
+    public string EntryPath(string key) => Path.Combine(EntriesDir, key[..2], key);
+
+    /// <summary>
+    /// Finds a committed entry. A folder whose manifest is missing or unreadable, or whose files
+    /// are missing or the wrong size, is a miss: it is logged and removed so it cannot poison later runs.
+    /// </summary>
+    public Option<Manifest> Lookup(string key)
+    {
+        var dir = EntryPath(key);
+        if (!Directory.Exists(dir)) return None;
+        var problem = Manifest.Read(Path.Combine(dir, Manifest.FileName), key)
+            .Bind(m => CheckFiles(dir, m).ToEither(m).Swap());
+        return problem.Match(
+            Right: m => Some(m),
+            Left: why =>
+            {
+                _log.Warning("Removing damaged cache entry {Key}: {Reason}", key[..12], why);
+                TryDelete(dir);
+                return Option<Manifest>.None;
+            });
+    }
+
+    private static Option<string> CheckFiles(string dir, Manifest m)
+    {
+        foreach (var f in m.Files)
+        {
+            var fi = new FileInfo(Path.Combine(dir, f.Name));
+            if (!fi.Exists) return Some($"file {f.Name} is missing");
+            if (fi.Length != f.Bytes) return Some($"file {f.Name} has {fi.Length} bytes, manifest says {f.Bytes}");
+        }
+        return None;
+    }
+
+    /// <summary>The manifest of an entry, read without removing anything (for reports on old entries).</summary>
+    public Option<Manifest> EntryManifest(string key) =>
+        Manifest.Read(Path.Combine(EntryPath(key), Manifest.FileName), key).ToOption();
+
+    /// <summary>Re-hashes every file of an entry: the slow, thorough check behind <c>verify</c>.</summary>
+    public ImmutableArray<string> Verify(string key)
+    {
+        var dir = EntryPath(key);
+        var problems = ImmutableArray.CreateBuilder<string>();
+        Manifest.Read(Path.Combine(dir, Manifest.FileName), key).Match(
+            Left: why => problems.Add(why),
+            Right: m =>
+            {
+                foreach (var f in m.Files)
+                {
+                    var p = Path.Combine(dir, f.Name);
+                    if (!File.Exists(p)) { problems.Add($"{f.Name}: missing"); continue; }
+                    var h = ContentHash.OfFile(p);
+                    if (h != f.Xxh128) problems.Add($"{f.Name}: content hash {h[..12]}…, manifest says {f.Xxh128[..12]}…");
+                }
+            });
+        return problems.ToImmutable();
+    }
+
+    /// <summary>A fresh private folder for a stage to write into; nothing in it is visible until <see cref="Commit"/>.</summary>
+    public string BeginEntry(string key)
+    {
+        var dir = Path.Combine(TmpDir, $"{key[..16]}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>
+    /// Hashes the files a stage wrote, writes the manifest last, flushes, and renames the folder
+    /// into place. If another run committed the same key meanwhile, its entry wins and ours is dropped.
+    /// </summary>
+    public async Task<Manifest> CommitAsync(string tmpDir, Func<ImmutableArray<ManifestFile>, Manifest> makeManifest, CancellationToken cancel, bool replace = false)
+    {
+        var names = Directory.EnumerateFiles(tmpDir, "*", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(tmpDir, p))
+            .Where(n => n != Manifest.FileName)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        var files = new ManifestFile[names.Length];
+        await Parallel.ForAsync(0, names.Length, cancel, async (i, ct) =>
+        {
+            var p = Path.Combine(tmpDir, names[i]);
+            FlushToDisk(p);
+            files[i] = new ManifestFile(names[i], new FileInfo(p).Length, ContentHash.OfFile(p), await ParquetRows(p, ct));
+        });
+        var manifest = makeManifest([.. files]);
+        cancel.ThrowIfCancellationRequested();
+        AtomicFile.WriteAllText(Path.Combine(tmpDir, Manifest.FileName), manifest.ToJson());
+        var target = EntryPath(manifest.Key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        if (replace && Directory.Exists(target))
+        {
+            // A forced recompute: move the old entry aside first so the key never points at a half-replaced folder.
+            var old = Path.Combine(TmpDir, $"{manifest.Key[..16]}-replaced-{Guid.NewGuid():N}");
+            Directory.Move(target, old);
+            TryDelete(old);
+        }
+        try
+        {
+            Directory.Move(tmpDir, target);
+        }
+        catch (IOException) when (Directory.Exists(target))
+        {
+            // Same key, same inputs: the entry already there is as good as ours, unless it is damaged.
+            if (Lookup(manifest.Key).IsSome) { TryDelete(tmpDir); return manifest; }
+            Directory.Move(tmpDir, target);
+        }
+        return manifest;
+    }
+
+    public void Abandon(string tmpDir) => TryDelete(tmpDir);
+
+    private static void FlushToDisk(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        fs.Flush(flushToDisk: true);
+    }
+
+    private static async Task<long?> ParquetRows(string path, CancellationToken ct)
+    {
+        if (!path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) return null;
+        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
+        long rows = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var rg = reader.OpenRowGroupReader(g);
+            rows += rg.RowCount;
+        }
+        return rows;
+    }
+
+    /// <summary>Removes what crashed runs left in tmp/. Only call while holding the store lock.</summary>
+    public int CleanTmp()
+    {
+        if (!Directory.Exists(TmpDir)) return 0;
+        var n = 0;
+        foreach (var d in Directory.EnumerateDirectories(TmpDir)) { TryDelete(d); n++; }
+        return n;
+    }
+
+    public IEnumerable<string> AllKeys() =>
+        Directory.Exists(EntriesDir)
+            ? Directory.EnumerateDirectories(EntriesDir).SelectMany(Directory.EnumerateDirectories).Select(Path.GetFileName).OfType<string>()
+            : [];
+
+    // ---- refs: the key each named stage of each pipeline last had ----
+
+    public string RefPath(string pipeline, string stage) => Path.Combine(RefsDir, pipeline, stage);
+
+    public Option<string> ReadRef(string pipeline, string stage)
+    {
+        var p = RefPath(pipeline, stage);
+        return File.Exists(p) ? Optional(File.ReadAllText(p).Trim()).Filter(k => k.Length == 64) : None;
+    }
+
+    public void WriteRef(string pipeline, string stage, string key) => AtomicFile.WriteAllText(RefPath(pipeline, stage), key);
+
+    public IEnumerable<(string Pipeline, string Stage, string Key)> AllRefs() =>
+        !Directory.Exists(RefsDir) ? [] :
+        from p in Directory.EnumerateDirectories(RefsDir)
+        from f in Directory.EnumerateFiles(p)
+        where !f.EndsWith(".tmp")
+        select (Path.GetFileName(p), Path.GetFileName(f), File.ReadAllText(f).Trim());
+
+    private void TryDelete(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { _log.Warning("Could not remove {Dir}: {Error}", dir, e.Message); }
+    }
+}
