@@ -1,1 +1,36 @@
-return 0;
+using System.CommandLine;
+using Fkd.Cli;
+using Fkd.Cli.Commands;
+
+// Exit codes: 0 ok, 1 failure at run time, 2 usage or validation error.
+var root = new RootCommand("Fkd.Flow: a content-addressed pipeline that learns 15 facial keypoints on 96x96 faces.");
+root.Options.Add(Common.StoreOption);
+foreach (var c in new[]
+{
+    RunCommand.Create(), LsCommand.Create(), InspectCommand.Create(), ShowCommand.Create(), ReportCommand.Create(),
+    SqlCommand.Create(), GcCommand.Create(), VerifyCommand.Create(), EvaluateCommand.Create(), PredictCommand.Create(),
+    BenchCommand.Create(),
+})
+    root.Subcommands.Add(c);
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var e in parsed.Errors) System.Console.Error.WriteLine($"error: {e.Message}");
+    System.Console.Error.WriteLine("Try 'fkd --help'.");
+    return ExitCodes.Usage;
+}
+try
+{
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (UsageException e)
+{
+    System.Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.Usage;
+}
+catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException)
+{
+    System.Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.Failure;
+}

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Dataflow;
 
 namespace Fkd.Flow.Exec;
@@ -53,13 +54,20 @@ public static class RowFlow
             work.Complete();
             await write.Completion;
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (RootFault(work, write) is { } root)
         {
-            // Prefer the real fault that caused the cancellation.
-            if (work.Completion.IsFaulted) await work.Completion;
-            if (write.Completion.IsFaulted) await write.Completion;
-            throw;
+            ExceptionDispatchInfo.Throw(root);
         }
-        if (work.Completion.IsFaulted) await work.Completion;
+        if (RootFault(work, write) is { } fault) ExceptionDispatchInfo.Throw(fault);
+    }
+
+    /// <summary>The first real error of either block, unwrapped from Dataflow's aggregates; null when neither faulted.</summary>
+    private static Exception? RootFault(IDataflowBlock work, IDataflowBlock write)
+    {
+        foreach (var b in new[] { work, write })
+            if (b.Completion.IsFaulted)
+                return b.Completion.Exception!.Flatten().InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException)
+                       ?? b.Completion.Exception!.Flatten().InnerExceptions[0];
+        return null;
     }
 }

@@ -50,10 +50,12 @@ public static class CanonicalJson
                 switch (v.GetValueKind())
                 {
                     case JsonValueKind.Number:
-                        if (v.TryGetValue<long>(out var l)) sb.Append(l.ToString(CultureInfo.InvariantCulture));
+                        // Re-read through the JSON text: a node built from a CLR int will not convert to double itself.
+                        var el = JsonDocument.Parse(v.ToJsonString()).RootElement;
+                        if (el.TryGetInt64(out var l)) sb.Append(l.ToString(CultureInfo.InvariantCulture));
                         else
                         {
-                            var d = v.GetValue<double>();
+                            var d = el.GetDouble();
                             sb.Append(d == Math.Floor(d) && Math.Abs(d) < 1e15
                                 ? ((long)d).ToString(CultureInfo.InvariantCulture)
                                 : d.ToString("R", CultureInfo.InvariantCulture));

@@ -149,7 +149,7 @@ public static class PipelineLoader
                 if (!given.ContainsKey(decl.Name))
                 {
                     if (decl.Required) errors.Add(new SpecError($"{path}.params.{decl.Name}", $"missing required parameter ({decl.TypeName}): {decl.Description}"));
-                    else checkedParams[decl.Name] = decl.Default!.DeepClone();
+                    else checkedParams[decl.Name] = decl.Check(decl.Default).Match(v => v, why => throw new InvalidOperationException($"default of {kind.Kind}.{decl.Name}: {why}"));
                     continue;
                 }
                 decl.Check(given[decl.Name]).Match(
@@ -194,9 +194,11 @@ public static class PipelineLoader
                 var decl = kind.Inputs.First(d => d.Name == i);
                 switch (r)
                 {
+                    case FileRef f when decl.Shape == InputShape.Entry:
+                        errors.Add(new SpecError(ipath, $"expects the output of a stage; '{f.Written}' names no stage of this pipeline"));
+                        break;
                     case FileRef f:
                         if (!File.Exists(f.FullPath)) errors.Add(new SpecError(ipath, $"file not found: {f.Written}"));
-                        else if (decl.Shape == InputShape.Entry) errors.Add(new SpecError(ipath, $"expects the output of a stage, found a file ({f.Written})"));
                         break;
                     case StageRef sr when sr.Stage == s.Name:
                         errors.Add(new SpecError(ipath, "a stage cannot read its own output"));

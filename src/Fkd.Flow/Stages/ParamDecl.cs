@@ -67,6 +67,8 @@ public sealed record ParamDecl(
     public Either<string, JsonNode> Check(JsonNode? value)
     {
         if (value is null) return Left($"expected {TypeName}, found null");
+        // Re-read through the JSON text so values built in code (CLR ints) and parsed values convert alike.
+        value = JsonNode.Parse(value.ToJsonString())!;
         var kind = value.GetValueKind();
         string Found() => kind switch
         {

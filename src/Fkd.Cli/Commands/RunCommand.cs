@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using Fkd.Cli.Console;
+using Fkd.Flow.Exec;
+using Fkd.Flow.Runs;
+using Fkd.Flow.Spec;
+using Fkd.Flow.Store;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using Spectre.Console;
+
+namespace Fkd.Cli.Commands;
+
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("pipeline") { Description = "pipeline JSON file, e.g. pipelines/full.json" };
+        var set = new Option<string[]>("--set") { Description = "override: stage.param=value or stage.input=path (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var force = new Option<string[]>("--force") { Description = "recompute this stage even if cached (repeatable)" };
+        var dry = new Option<bool>("--dry-run") { Description = "say what would run and why, run nothing" };
+        var jobs = new Option<int>("--jobs") { Description = "stages run at once (default 2)", DefaultValueFactory = _ => 2 };
+        var json = Common.JsonOption();
+        var cmd = new Command("run", "run a pipeline, reusing every cached stage") { file, set, force, dry, jobs, json };
+        cmd.SetAction((pr, ct) => RunAsync(Common.Store(pr), pr.GetValue(file)!, pr.GetValue(set) ?? [], pr.GetValue(force) ?? [],
+            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct));
+        return cmd;
+    }
+
+    public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct)
+    {
+        var registry = StageKinds.Create();
+        var spec = PipelineLoader.Load(file, sets, registry);
+        if (spec.IsFail)
+        {
+            var errors = spec.FailToSeq().ToList();
+            if (json) Common.PrintJson(new JsonObject { ["ok"] = false, ["errors"] = new JsonArray([.. errors.Select(e => (JsonNode)e.ToString())]) });
+            System.Console.Error.WriteLine($"{file}: {errors.Count} problem{(errors.Count == 1 ? "" : "s")}:");
+            foreach (var e in errors) System.Console.Error.WriteLine($"  {e}");
+            return ExitCodes.Usage;
+        }
+        var pipeline = spec.SuccessToSeq().Head();
+
+        var locked = Flow.Store.StoreLock.TryAcquire(store.Root, TimeSpan.FromSeconds(dryRun ? 0 : 2));
+        if (locked.IsLeft) { System.Console.Error.WriteLine("error: " + locked.LeftToSeq().Head()); return ExitCodes.Failure; }
+        using var storeLock = locked.RightToSeq().Head();
+        store.CleanTmp();
+        var hashes = FileHashCache.Load(Path.Combine(store.Root, "file-hashes.json"));
+
+        var planned = Plan.Make(pipeline, registry, store, hashes, force.ToHashSet());
+        if (planned.IsFail)
+        {
+            foreach (var e in planned.FailToSeq()) System.Console.Error.WriteLine("error: " + e);
+            return ExitCodes.Failure;
+        }
+        var plan = planned.SuccessToSeq().Head();
+        hashes.Save();
+
+        if (dryRun) return DryRun(plan, json);
+
+        var started = DateTimeOffset.Now;
+        var runId = RunRecord.NewId(started);
+        var runDir = RunRecord.Dir(store, runId);
+        Directory.CreateDirectory(runDir);
+        var interactive = !json && !System.Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        using var log = new LoggerConfiguration()
+            .MinimumLevel.Debug()
+            .WriteTo.File(new CompactJsonFormatter(), Path.Combine(runDir, "log.json"))
+            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, restrictedToMinimumLevel: interactive ? LogEventLevel.Warning : LogEventLevel.Information,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+        log.Information("Run {RunId}: pipeline {Pipeline} ({Stages} stages, {ToRun} to run), store {Store}",
+            runId, pipeline.Name, plan.Stages.Length, plan.Stages.Count(s => s.WillRun), store.Root);
+
+        RunResult result;
+        var work = plan.Stages.Any(s => s.WillRun);
+        if (interactive && work)
+        {
+            RunResult? r = null;
+            await AnsiConsole.Console.Progress().AutoClear(true).HideCompleted(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async bars =>
+                {
+                    var exec = new Executor(store, hashes, log, new ConsoleObserver(bars), TimeProvider.System);
+                    r = await exec.RunAsync(plan, jobs, ct);
+                });
+            result = r!;
+        }
+        else
+        {
+            var exec = new Executor(store, hashes, log, new ConsoleObserver(null), TimeProvider.System);
+            result = await exec.RunAsync(plan, jobs, ct);
+        }
+        hashes.Save();
+
+        var seconds = (DateTimeOffset.Now - started).TotalSeconds;
+        var record = new RunRecord(runId, pipeline.Name, Path.GetFullPath(file), [.. sets], started, seconds, result.Ok, result.Error, result.Stages);
+        record.Save(store);
+        log.Information("Run {RunId} {Outcome} in {Seconds:F2} s", runId, result.Ok ? "finished" : "failed", seconds);
+
+        if (json) Common.PrintJson(RunJson(record, store));
+        else PrintTable(record);
+        if (!result.Ok) System.Console.Error.WriteLine($"error: {result.Error}");
+        return result.Ok ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    private static int DryRun(Plan plan, bool json)
+    {
+        if (json)
+        {
+            Common.PrintJson(new JsonObject
+            {
+                ["ok"] = true,
+                ["dry_run"] = true,
+                ["stages"] = new JsonArray([.. plan.Stages.Select(s => (JsonNode)new JsonObject
+                {
+                    ["name"] = s.Name, ["kind"] = s.Kind.Kind, ["key"] = s.Key,
+                    ["cached"] = !s.WillRun, ["why"] = new JsonArray([.. s.Why.Select(w => (JsonNode)w)]),
+                })]),
+            });
+            return ExitCodes.Ok;
+        }
+        foreach (var s in plan.Stages)
+        {
+            var status = s.WillRun ? "would run" : "cached";
+            System.Console.Out.WriteLine($"  {s.Name,-14} {s.Key[..12]}  {status,-9}  {(s.WillRun ? string.Join("; ", s.Why) : "")}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static void PrintTable(RunRecord r)
+    {
+        foreach (var s in r.Stages)
+        {
+            var status = s.Status.ToString().ToLowerInvariant();
+            System.Console.Out.WriteLine($"  {s.Name,-14} {s.Key[..12]}  {status,-9} {s.Rows,10:N0} rows {s.Seconds,8:F2} s{(s.Error is null ? "" : "  " + s.Error)}");
+        }
+        System.Console.Out.WriteLine($"run {r.Id}: {r.Stages.Count(s => s.Status == StageStatus.Computed)} computed, {r.Stages.Count(s => s.Status == StageStatus.Cached)} cached, {r.Seconds:F2} s");
+    }
+
+    public static JsonObject RunJson(RunRecord r, ArtifactStore store) => new()
+    {
+        ["ok"] = r.Ok,
+        ["run"] = r.Id,
+        ["pipeline"] = r.Pipeline,
+        ["seconds"] = r.Seconds,
+        ["error"] = r.Error,
+        ["stages"] = new JsonArray([.. r.Stages.Select(s => (JsonNode)new JsonObject
+        {
+            ["name"] = s.Name, ["kind"] = s.Kind, ["key"] = s.Key, ["status"] = s.Status.ToString().ToLowerInvariant(),
+            ["rows"] = s.Rows, ["seconds"] = s.Seconds, ["path"] = store.EntryPath(s.Key), ["error"] = s.Error,
+        })]),
+    };
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fkd.Flow.Store;
+
+namespace Fkd.Cli;
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+}
+
+/// <summary>A usage or validation problem: exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+public static class Common
+{
+    public static readonly Option<string> StoreOption = new("--store")
+    {
+        Description = "the artifact store folder (default: $FKD_STORE or ./artifacts)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FKD_STORE") is { Length: > 0 } s ? s : "artifacts",
+    };
+
+    public static Option<bool> JsonOption() => new("--json") { Description = "print one JSON object on stdout, for scripts" };
+
+    public static ArtifactStore Store(System.CommandLine.ParseResult pr) => new(pr.GetValue(StoreOption)!);
+
+    public static void PrintJson(JsonNode node) =>
+        System.Console.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+
+    public static string Human(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1 << 20 => $"{bytes / 1024.0:F1} KiB",
+        < 1 << 30 => $"{bytes / 1048576.0:F1} MiB",
+        _ => $"{bytes / 1073741824.0:F2} GiB",
+    };
+}

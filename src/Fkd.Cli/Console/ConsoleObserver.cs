@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Fkd.Flow.Exec;
+using Fkd.Flow.Stages;
+using Spectre.Console;
+
+namespace Fkd.Cli.Console;
+
+/// <summary>
+/// Shows a run as it happens: Spectre progress bars for running stages when stderr is a terminal,
+/// plain timestamped lines otherwise (logs, CI). The per-stage result table is printed by the
+/// run command at the end, on stdout.
+/// </summary>
+public sealed class ConsoleObserver : IRunObserver
+{
+    private readonly ProgressContext? _bars;
+    private readonly ConcurrentDictionary<string, ProgressTask> _tasks = new();
+    private readonly ConcurrentDictionary<string, (long Tick, double Fraction)> _lastPlain = new();
+
+    public ConsoleObserver(ProgressContext? bars) => _bars = bars;
+
+    public void StageStarted(PlannedStage stage)
+    {
+        if (_bars is not null) _tasks[stage.Name] = _bars.AddTask($"{stage.Name} [grey]{stage.Key[..12]}[/]", maxValue: 1);
+        else System.Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {stage.Name,-14} {stage.Key[..12]}  running ({string.Join("; ", stage.Why)})");
+    }
+
+    public void StageProgress(PlannedStage stage, StageProgress p)
+    {
+        var fraction = p.Total > 0 ? Math.Clamp(p.Done / p.Total, 0, 1) : 0;
+        if (_bars is not null && _tasks.TryGetValue(stage.Name, out var t))
+        {
+            t.Value = fraction;
+            if (p.Message.Length > 0) t.Description = $"{stage.Name} [grey]{Markup.Escape(p.Message)}[/]";
+            return;
+        }
+        // Plain output: a line at most every 5 s per stage, or when a message (e.g. an epoch) arrives.
+        var now = Stopwatch.GetTimestamp();
+        var last = _lastPlain.GetValueOrDefault(stage.Name);
+        if (p.Message.Length == 0 && Stopwatch.GetElapsedTime(last.Tick, now).TotalSeconds < 5) return;
+        _lastPlain[stage.Name] = (now, fraction);
+        System.Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {stage.Name,-14} {fraction,6:P0}  {p.Message}");
+    }
+
+    public void StageFinished(StageResult r)
+    {
+        if (_bars is not null && _tasks.TryGetValue(r.Name, out var t))
+        {
+            t.Value = 1;
+            t.StopTask();
+        }
+        else if (r.Status != StageStatus.Cached)
+            System.Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {r.Name,-14} {r.Status.ToString().ToLowerInvariant()}{(r.Error is null ? "" : ": " + r.Error)}");
+    }
+}

@@ -1,0 +1,17 @@
+using Fkd.Flow.Stages;
+using Fkd.Stages.Stages;
+
+namespace Fkd.Cli;
+
+/// <summary>The composition root's list of stage kinds. Constructing them loads no native library.</summary>
+public static class StageKinds
+{
+    public static StageRegistry Create() => new(
+    [
+        new DedupStage(),
+        new LabelFixStage(),
+        new SplitStage(),
+        new EvaluateStage(),
+        new SubmissionStage(),
+    ]);
+}

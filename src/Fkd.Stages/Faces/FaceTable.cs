@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using System.IO.Compression;
+using Parquet;
+using Parquet.Schema;
+
+namespace Fkd.Stages.Faces;
+
+/// <summary>
+/// One row of a face table: the face, where it came from (<paramref name="Line"/> in the source
+/// CSV, 0 if made here), the hash of its pixels, and integer tags stages add (dedup group size,
+/// fold, augmentation variant...).
+/// </summary>
+public sealed record FaceRow(long Id, int Line, string Hash, byte[] Pixels, float[] Coords, ImmutableSortedDictionary<string, long> Tags)
+{
+    public static readonly ImmutableSortedDictionary<string, long> NoTags = ImmutableSortedDictionary<string, long>.Empty;
+
+    public Face Face => new(Id, Pixels, Coords);
+
+    public FaceRow Tag(string name, long value) => this with { Tags = Tags.SetItem(name, value) };
+
+    public long TagOr(string name, long fallback) => Tags.TryGetValue(name, out var v) ? v : fallback;
+}
+
+/// <summary>
+/// The Parquet layout every face stage reads and writes (documented in docs/parquet-schema.md):
+/// <c>id</c> int64, <c>line</c> int32, <c>image_hash</c> string (32 hex), <c>image</c> binary
+/// (9,216 bytes, 96x96 row-major), the 30 Kaggle keypoint columns as nullable float, then one
+/// nullable int64 column per tag. File metadata carries the stage, key and parameters.
+/// </summary>
+public static class FaceTable
+{
+    public const int RowGroupSize = 2048;
+
+    private static readonly DataField<long> IdField = new("id");
+    private static readonly DataField<int> LineField = new("line");
+    private static readonly DataField<string> HashField = new("image_hash");
+    private static readonly DataField<byte[]> ImageField = new("image");
+    private static readonly ImmutableArray<DataField<float?>> CoordFields = [.. Keypoints.Columns.Select(c => new DataField<float?>(c))];
+
+    /// <summary>Zstd at its fastest level: compression level must always be explicit (the library's default is its slowest).</summary>
+    public static ParquetOptions WriteOptions => new() { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = CompressionLevel.Fastest };
+
+    public static async Task WriteAsync(string path, IReadOnlyList<FaceRow> rows, IReadOnlyDictionary<string, string> metadata, CancellationToken ct = default)
+    {
+        var tags = rows.SelectMany(r => r.Tags.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var tagFields = tags.Select(t => new DataField<long?>(t)).ToArray();
+        var schema = new ParquetSchema([IdField, LineField, HashField, ImageField, .. CoordFields, .. tagFields]);
+        await using var fs = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(schema, fs, WriteOptions, cancellationToken: ct);
+        writer.CustomMetadata = metadata.ToDictionary();
+        for (var start = 0; start < rows.Count || start == 0; start += RowGroupSize)
+        {
+            var n = Math.Min(RowGroupSize, rows.Count - start);
+            var slice = Enumerable.Range(start, n).Select(i => rows[i]).ToArray();
+            using var rg = writer.CreateRowGroup();
+            await rg.WriteAsync<long>(IdField, (ReadOnlyMemory<long>)slice.Select(r => r.Id).ToArray(), null, null, ct);
+            await rg.WriteAsync<int>(LineField, (ReadOnlyMemory<int>)slice.Select(r => r.Line).ToArray(), null, null, ct);
+            await rg.WriteAsync(HashField, slice.Select(r => r.Hash).ToArray());
+            await rg.WriteAsync(ImageField, slice.Select(r => r.Pixels).ToArray());
+            for (var c = 0; c < Keypoints.CoordCount; c++)
+            {
+                var col = new float?[n];
+                for (var i = 0; i < n; i++) { var v = slice[i].Coords[c]; col[i] = float.IsNaN(v) ? null : v; }
+                await rg.WriteAsync<float>(CoordFields[c], (ReadOnlyMemory<float?>)col, null, null, ct);
+            }
+            for (var t = 0; t < tags.Length; t++)
+            {
+                var col = slice.Select(r => r.Tags.TryGetValue(tags[t], out var v) ? v : (long?)null).ToArray();
+                await rg.WriteAsync<long>(tagFields[t], (ReadOnlyMemory<long?>)col, null, null, ct);
+            }
+            if (n == 0) break;
+        }
+    }
+
+    public static async Task<ImmutableArray<FaceRow>> ReadAsync(string path, CancellationToken ct = default)
+    {
+        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
+        var fields = reader.Schema.GetDataFields();
+        var tagFields = fields.Where(f => f.Name is not ("id" or "line" or "image_hash" or "image") && !Keypoints.Columns.Contains(f.Name)).ToArray();
+        var coordFields = Keypoints.Columns.Select(c => fields.FirstOrDefault(f => f.Name == c)).ToArray();
+        var rows = ImmutableArray.CreateBuilder<FaceRow>();
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var rg = reader.OpenRowGroupReader(g);
+            var n = (int)rg.RowCount;
+            var ids = new long[n]; await rg.ReadAsync(Find(fields, "id"), ids.AsMemory(), null, ct);
+            var lines = new int[n]; await rg.ReadAsync(Find(fields, "line"), lines.AsMemory(), null, ct);
+            var hashes = new string[n]; await rg.ReadAsync(Find(fields, "image_hash"), hashes.AsMemory(), null, ct);
+            var images = new byte[n][]; await rg.ReadAsync(Find(fields, "image"), images.AsMemory(), null, ct);
+            var coords = new float[n][];
+            for (var i = 0; i < n; i++) coords[i] = Face.MissingCoords();
+            for (var c = 0; c < Keypoints.CoordCount; c++)
+            {
+                if (coordFields[c] is null) continue;
+                var col = new float?[n];
+                await rg.ReadAsync(coordFields[c]!, col.AsMemory(), null, ct);
+                for (var i = 0; i < n; i++) if (col[i] is { } v) coords[i][c] = v;
+            }
+            var tags = new ImmutableSortedDictionary<string, long>.Builder?[n];
+            foreach (var tf in tagFields)
+            {
+                var col = new long?[n];
+                await rg.ReadAsync(tf, col.AsMemory(), null, ct);
+                for (var i = 0; i < n; i++)
+                    if (col[i] is { } v) (tags[i] ??= ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal))[tf.Name] = v;
+            }
+            for (var i = 0; i < n; i++)
+                rows.Add(new FaceRow(ids[i], lines[i], hashes[i], images[i], coords[i], tags[i]?.ToImmutable() ?? FaceRow.NoTags));
+        }
+        return rows.ToImmutable();
+    }
+
+    private static DataField Find(DataField[] fields, string name) =>
+        fields.FirstOrDefault(f => f.Name == name) ?? throw new InvalidDataException($"face table lacks column '{name}'");
+}

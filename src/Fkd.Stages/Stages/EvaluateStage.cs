@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using System.IO.Compression;
+using Fkd.Flow.Stages;
+using Fkd.Stages.Faces;
+using Parquet;
+using Parquet.Schema;
+
+namespace Fkd.Stages.Stages;
+
+/// <summary>Scores predictions against labelled faces: RMSE overall and per keypoint, written to rmse.parquet.</summary>
+public sealed class EvaluateStage : FaceStage
+{
+    public override string Kind => "evaluate";
+    public override int Version => 1;
+    public override string Description => "RMSE overall and per keypoint of predictions against labelled faces";
+    public override ImmutableArray<ParamDecl> Params => [];
+    public override ImmutableArray<InputDecl> Inputs =>
+    [
+        new("predictions", InputShape.File, "predictions table (e.g. predict_val/predictions.parquet)"),
+        new("truth", InputShape.File, "labelled face table with the same ids (e.g. split/val.parquet)"),
+    ];
+    public override ImmutableArray<string> Outputs => ["rmse.parquet"];
+
+    public override async Task<StageOutcome> RunAsync(StageContext ctx, CancellationToken ct)
+    {
+        var preds = (await PredictionTable.ReadAsync(ctx.Input("predictions").Path, ct)).ToDictionary(p => p.Id, p => p.Coords);
+        var truth = await ReadFaces(ctx, "truth", ct);
+        var report = Rmse.Of(truth.Select(t => (t.Id, t.Coords)), preds);
+        await WriteReport(ctx.Output("rmse.parquet"), report, MetadataFor(ctx), ct);
+        ctx.Log.Information("RMSE {Rmse:F3} px over {Count} coordinates of {Rows} faces", report.Overall, report.Count, truth.Length);
+        return StageOutcome.Of(report.PerKeypoint.Length + 1, ("rmse", report.Overall.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)), ("faces", truth.Length));
+    }
+
+    /// <summary>One row per keypoint plus a final <c>overall</c> row: keypoint, rmse, n (coordinates scored).</summary>
+    public static async Task WriteReport(string path, RmseReport r, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
+    {
+        var kf = new DataField<string>("keypoint");
+        var rf = new DataField<double>("rmse");
+        var nf = new DataField<long>("n");
+        await using var fs = File.Create(path);
+        await using var w = await ParquetWriter.CreateAsync(new ParquetSchema(kf, rf, nf), fs, FaceTable.WriteOptions, cancellationToken: ct);
+        w.CustomMetadata = metadata.ToDictionary();
+        using var rg = w.CreateRowGroup();
+        await rg.WriteAsync(kf, r.PerKeypoint.Select(p => p.Keypoint).Append("overall").ToArray());
+        await rg.WriteAsync<double>(rf, (ReadOnlyMemory<double>)r.PerKeypoint.Select(p => p.Rmse).Append(r.Overall).ToArray(), null, null, ct);
+        await rg.WriteAsync<long>(nf, (ReadOnlyMemory<long>)r.PerKeypoint.Select(p => p.Count).Append(r.Count).ToArray(), null, null, ct);
+    }
+}
