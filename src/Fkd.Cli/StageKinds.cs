@@ -8,6 +8,7 @@ public static class StageKinds
 {
     public static StageRegistry Create() => new(
     [
+        new KaggleSourceStage(),
         new DedupStage(),
         new LabelFixStage(),
         new SplitStage(),
