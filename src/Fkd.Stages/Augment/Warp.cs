@@ -38,24 +38,135 @@ public static class Warp
         var inv = forward.Inverse();
         if (field is null && inv.IsLattice) { LatticeCopy(src, dst, inv, border, borderValue); return; }
 
-        float a = (float)inv.A, b = (float)inv.B, c = (float)inv.C, d = (float)inv.D, e = (float)inv.E, f = (float)inv.F;
         var constant = border == BorderMode.Constant;
-        ReadOnlySpan<float> fx = field is null ? default : field.Dx;
-        ReadOnlySpan<float> fy = field is null ? default : field.Dy;
-        var hasField = field is not null;
-        for (var j = 0; j < N; j++)
+        if (field is null && WarpMap.Get(inv, interpolation) is { } map) { ApplyMap(src, dst, map, constant, borderValue); return; }
+        if (interpolation == Interpolation.Bilinear) BilinearAffine(src, dst, inv, field, constant, borderValue);
+        else BicubicAffine(src, dst, inv, field, constant, borderValue);
+    }
+
+    private static unsafe void ApplyMap(ReadOnlySpan<byte> src, Span<byte> dst, WarpMap map, bool constant, byte borderValue)
+    {
+        fixed (byte* s = src)
+        fixed (byte* o = dst)
+        fixed (int* off = map.Offset)
+        fixed (float* w = map.W)
         {
-            var row = j * N;
-            for (var i = 0; i < N; i++)
+            if (map.Interpolation == Interpolation.Bilinear)
             {
-                float px = i, py = j;
-                if (hasField) { px += fx[row + i]; py += fy[row + i]; }
-                var sx = a * px + b * py + c;
-                var sy = d * px + e * py + f;
-                var v = interpolation == Interpolation.Bilinear
-                    ? Bilinear(src, sx, sy, constant, borderValue)
-                    : Bicubic(src, sx, sy, constant, borderValue);
-                dst[row + i] = ToByte(v);
+                for (var k = 0; k < N * N; k++)
+                {
+                    var x = off[k];
+                    float v;
+                    if (x >= 0)
+                    {
+                        float tx = w[2 * k], ty = w[2 * k + 1];
+                        var q = s + x;
+                        float p00 = q[0], p10 = q[1], p01 = q[N], p11 = q[N + 1];
+                        var top = p00 + tx * (p10 - p00);
+                        var bottom = p01 + tx * (p11 - p01);
+                        v = top + ty * (bottom - top);
+                    }
+                    else v = Bilinear(src, map.Sx[k], map.Sy[k], constant, borderValue);
+                    o[k] = ToByte(v);
+                }
+            }
+            else
+            {
+                for (var k = 0; k < N * N; k++)
+                {
+                    var x = off[k];
+                    float v;
+                    if (x >= 0)
+                    {
+                        var ww = w + 8 * k;
+                        float wx0 = ww[0], wx1 = ww[1], wx2 = ww[2], wx3 = ww[3];
+                        var q = s + x;
+                        var r0 = wx0 * q[0] + wx1 * q[1] + wx2 * q[2] + wx3 * q[3]; q += N;
+                        var r1 = wx0 * q[0] + wx1 * q[1] + wx2 * q[2] + wx3 * q[3]; q += N;
+                        var r2 = wx0 * q[0] + wx1 * q[1] + wx2 * q[2] + wx3 * q[3]; q += N;
+                        var r3 = wx0 * q[0] + wx1 * q[1] + wx2 * q[2] + wx3 * q[3];
+                        v = ww[4] * r0 + ww[5] * r1 + ww[6] * r2 + ww[7] * r3;
+                    }
+                    else v = Bicubic(src, map.Sx[k], map.Sy[k], constant, borderValue);
+                    o[k] = ToByte(v);
+                }
+            }
+        }
+    }
+
+    private static unsafe void BilinearAffine(
+        ReadOnlySpan<byte> src, Span<byte> dst, Affine2D inv, DisplacementField? field, bool constant, byte borderValue)
+    {
+        float a = (float)inv.A, b = (float)inv.B, c = (float)inv.C, d = (float)inv.D, e = (float)inv.E, f = (float)inv.F;
+        fixed (byte* s = src)
+        fixed (byte* o = dst)
+        fixed (float* fx = field?.Dx)
+        fixed (float* fy = field?.Dy)
+        {
+            var hasField = fx != null;
+            for (var j = 0; j < N; j++)
+            {
+                var row = j * N;
+                for (var i = 0; i < N; i++)
+                {
+                    float px = i, py = j;
+                    if (hasField) { px += fx[row + i]; py += fy[row + i]; }
+                    var sx = a * px + b * py + c;
+                    var sy = d * px + e * py + f;
+                    // Truncation of a positive number is floor; the fast path only needs sx, sy in [0, 95).
+                    int x0 = (int)(sx + 64f) - 64, y0 = (int)(sy + 64f) - 64;
+                    float v;
+                    if ((uint)x0 < N - 1 && (uint)y0 < N - 1 && sx >= 0 && sy >= 0)
+                    {
+                        float tx = sx - x0, ty = sy - y0;
+                        var q = s + y0 * N + x0;
+                        float p00 = q[0], p10 = q[1], p01 = q[N], p11 = q[N + 1];
+                        var top = p00 + tx * (p10 - p00);
+                        var bottom = p01 + tx * (p11 - p01);
+                        v = top + ty * (bottom - top);
+                    }
+                    else v = Bilinear(src, sx, sy, constant, borderValue);
+                    o[row + i] = ToByte(v);
+                }
+            }
+        }
+    }
+
+    private static unsafe void BicubicAffine(
+        ReadOnlySpan<byte> src, Span<byte> dst, Affine2D inv, DisplacementField? field, bool constant, byte borderValue)
+    {
+        float a = (float)inv.A, b = (float)inv.B, c = (float)inv.C, d = (float)inv.D, e = (float)inv.E, f = (float)inv.F;
+        fixed (byte* s = src)
+        fixed (byte* o = dst)
+        fixed (float* fx = field?.Dx)
+        fixed (float* fy = field?.Dy)
+        {
+            var hasField = fx != null;
+            for (var j = 0; j < N; j++)
+            {
+                var row = j * N;
+                for (var i = 0; i < N; i++)
+                {
+                    float px = i, py = j;
+                    if (hasField) { px += fx[row + i]; py += fy[row + i]; }
+                    var sx = a * px + b * py + c;
+                    var sy = d * px + e * py + f;
+                    int x0 = (int)(sx + 64f) - 64, y0 = (int)(sy + 64f) - 64;
+                    float v;
+                    if (x0 >= 1 && x0 <= N - 3 && y0 >= 1 && y0 <= N - 3)
+                    {
+                        CubicWeights(sx - x0, out var wx0, out var wx1, out var wx2, out var wx3);
+                        CubicWeights(sy - y0, out var wy0, out var wy1, out var wy2, out var wy3);
+                        var q = s + (y0 - 1) * N + x0 - 1;
+                        var r0 = wx0 * q[0] + wx1 * q[1] + wx2 * q[2] + wx3 * q[3]; q += N;
+                        var r1 = wx0 * q[0] + wx1 * q[1] + wx2 * q[2] + wx3 * q[3]; q += N;
+                        var r2 = wx0 * q[0] + wx1 * q[1] + wx2 * q[2] + wx3 * q[3]; q += N;
+                        var r3 = wx0 * q[0] + wx1 * q[1] + wx2 * q[2] + wx3 * q[3];
+                        v = wy0 * r0 + wy1 * r1 + wy2 * r2 + wy3 * r3;
+                    }
+                    else v = Bicubic(src, sx, sy, constant, borderValue);
+                    o[row + i] = ToByte(v);
+                }
             }
         }
     }
@@ -106,7 +217,7 @@ public static class Warp
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CubicWeights(float t, out float w0, out float w1, out float w2, out float w3)
+    internal static void CubicWeights(float t, out float w0, out float w1, out float w2, out float w3)
     {
         // Keys (1981) kernel with a = -0.5, taps at offsets -1, 0, 1, 2.
         const float A = -0.5f;
