@@ -19,7 +19,7 @@ public readonly record struct ElasticSpec(double Alpha, double Sigma);
 /// <item><b>photometric axis</b>: one option per entry of <see cref="Brightness"/> (multiplicative factors:
 /// 1.2/1.5 brighten, 0.6/0.8 dim), <see cref="Contrast"/> (each p stretches the [p, 100 − p] percentile range
 /// to 0..255), <see cref="Gamma"/> (exponents), <see cref="Clahe"/> (one option: the skimage-style clip
-/// limit, e.g. 0.03; null or 0 = off), <see cref="NoiseSigma"/> (Gaussian σ as a fraction of 255, e.g. 0.03),
+/// limit, e.g. 0.03; null, 0 or false = off; true = 0.03), <see cref="NoiseSigma"/> (Gaussian σ as a fraction of 255, e.g. 0.03),
 /// <see cref="Sharpen"/> (3x3 sharpen amounts; 1 = one classic pass) and <see cref="Blur"/> (Gaussian σ px).</item>
 /// </list>
 /// <para><see cref="Mode"/> "grid": deterministic enumeration. With <see cref="Combine"/> "product" the
@@ -44,7 +44,7 @@ public sealed record AugmentSpec(
     double[]? Brightness = null,
     double[]? Contrast = null,
     double[]? Gamma = null,
-    double? Clahe = null,
+    [property: JsonConverter(typeof(ClaheJsonConverter))] double? Clahe = null,
     double[]? NoiseSigma = null,
     double[]? Sharpen = null,
     double[]? Blur = null,
@@ -84,4 +84,26 @@ public sealed record AugmentSpec(
         JsonSerializer.Deserialize<AugmentSpec>(json, JsonOptions) ?? throw new JsonException("Empty augment spec.");
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}
+
+/// <summary>Reads <see cref="AugmentSpec.Clahe"/> as a clip limit (number), true (= 0.03), false or null (off).</summary>
+public sealed class ClaheJsonConverter : JsonConverter<double?>
+{
+    public const double DefaultClip = 0.03;
+
+    public override double? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType switch
+        {
+            JsonTokenType.True => DefaultClip,
+            JsonTokenType.False or JsonTokenType.Null => null,
+            JsonTokenType.Number => reader.GetDouble(),
+            JsonTokenType.String when double.TryParse(reader.GetString(), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var v) => v,
+            _ => throw new JsonException("clahe must be a clip limit, true, false or null."),
+        };
+
+    public override void Write(Utf8JsonWriter writer, double? value, JsonSerializerOptions options)
+    {
+        if (value is { } v) writer.WriteNumberValue(v); else writer.WriteNullValue();
+    }
 }

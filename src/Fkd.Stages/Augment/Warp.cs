@@ -23,7 +23,10 @@ public enum BorderMode
 /// <summary>
 /// Inverse-mapping resampler. Output pixel centre p = (i, j) takes the source value at
 /// <c>forward⁻¹(p + d(p))</c>, where d is an optional <see cref="DisplacementField"/> (zero when null).
-/// Keypoints follow the same model through <see cref="Geometry"/>. Pure, allocation-free.
+/// Keypoints follow the same model through <see cref="Geometry"/>. Pure and allocation-free per call:
+/// lattice maps (flips, integer shifts) are plain copies; other affine maps without a field use a
+/// precomputed per-transform inverse map (offsets and weights, memoised by transform); with a field the
+/// source positions are computed on the fly. All paths use the same float arithmetic and give the same bytes.
 /// </summary>
 public static class Warp
 {

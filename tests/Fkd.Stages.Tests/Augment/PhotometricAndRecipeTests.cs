@@ -141,6 +141,8 @@ public class PhotometricAndRecipeTests
         var again = AugmentSpec.FromJson(spec.ToJson());
         Assert.Equal(spec.ToJson(), again.ToJson());
         Assert.Single(Recipe.Variants(AugmentSpec.FromJson("{}")));
+        Assert.Equal(0.03, AugmentSpec.FromJson("""{"clahe": true}""").Clahe);
+        Assert.Null(AugmentSpec.FromJson("""{"clahe": false}""").Clahe);
     }
 
     [Fact]
