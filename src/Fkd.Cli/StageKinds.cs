@@ -12,6 +12,7 @@ public static class StageKinds
         new DedupStage(),
         new LabelFixStage(),
         new SplitStage(),
+        new AugmentStage(),
         new EvaluateStage(),
         new SubmissionStage(),
     ]);
