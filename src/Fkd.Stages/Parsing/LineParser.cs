@@ -1,0 +1,253 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Fkd.Stages.Faces;
+using LanguageExt;
+using LanguageExt.Common;
+
+namespace Fkd.Stages.Parsing;
+
+internal enum ColumnKind : byte { Keypoint, Image, ImageId }
+
+/// <summary>The header, resolved: for each file column, what it holds (and for keypoints, the coordinate slot).</summary>
+internal sealed record HeaderLayout(ImmutableArray<string> Names, ColumnKind[] Kinds, int[] Slots);
+
+internal sealed record ChunkResult(List<ParsedRow> Rows, List<RowError> Errors);
+
+internal static class LineParser
+{
+    private static readonly Dictionary<string, int> KeypointSlot =
+        Keypoints.Columns.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
+
+    public static Fin<HeaderLayout> ParseHeader(ReadOnlySpan<byte> line, string file)
+    {
+        line = TrimEnd(line);
+        if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
+        if (IsBlank(line)) return Fin<HeaderLayout>.Fail(new HeaderError(file, "no header line (file is empty or starts with a blank line)"));
+        var names = Encoding.UTF8.GetString(line).Split(',').Select(n => n.Trim(' ', '\t', '\r')).ToImmutableArray();
+        var kinds = new ColumnKind[names.Length];
+        var slots = new int[names.Length];
+        var unknown = new List<string>();
+        var problems = new List<string>();
+        for (var i = 0; i < names.Length; i++)
+        {
+            var n = names[i];
+            if (n == "Image") kinds[i] = ColumnKind.Image;
+            else if (n == "ImageId") kinds[i] = ColumnKind.ImageId;
+            else if (KeypointSlot.TryGetValue(n, out var slot)) { kinds[i] = ColumnKind.Keypoint; slots[i] = slot; }
+            else unknown.Add(n.Length == 0 ? $"(empty name, column {i + 1})" : n);
+        }
+        if (!names.Contains("Image")) problems.Add("missing required column 'Image'");
+        var dups = names.Where(n => n.Length > 0).GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (dups.Count > 0) problems.Add("duplicate column(s): " + string.Join(", ", dups));
+        if (unknown.Count > 0)
+            problems.Add("unknown column(s): " + string.Join(", ", unknown) + " (allowed: the 30 Kaggle keypoint columns, Image, ImageId)");
+        if (problems.Count > 0) return Fin<HeaderLayout>.Fail(new HeaderError(file, string.Join("; ", problems)));
+        return new HeaderLayout(names, kinds, slots);
+    }
+
+    /// <summary>Parses a block of whole lines. <paramref name="final"/>: the block ends the file, so an
+    /// unterminated last line may be a truncated row.</summary>
+    public static ChunkResult ParseBlock(ReadOnlySpan<byte> data, int firstLine, bool final, HeaderLayout h, string file)
+    {
+        var rows = new List<ParsedRow>(data.Length / 30000 + 1);
+        var errors = new List<RowError>();
+        int pos = 0, lineNo = firstLine;
+        Span<int> starts = h.Kinds.Length <= 64 ? stackalloc int[h.Kinds.Length + 1] : new int[h.Kinds.Length + 1];
+        while (pos < data.Length)
+        {
+            var nl = data[pos..].IndexOf((byte)'\n');
+            var end = nl >= 0 ? pos + nl : data.Length;
+            var line = data[pos..end];
+            if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
+            if (!IsBlank(line))
+            {
+                var unterminated = final && nl < 0;
+                var err = ParseLine(line, lineNo, unterminated, h, file, starts, out var row);
+                if (err is not null) errors.Add(err); else rows.Add(row!);
+            }
+            lineNo++;
+            pos = end + 1;
+        }
+        return new ChunkResult(rows, errors);
+    }
+
+    private static RowError? ParseLine(ReadOnlySpan<byte> line, int lineNo, bool unterminated, HeaderLayout h, string file,
+        Span<int> starts, out ParsedRow? row)
+    {
+        row = null;
+        var nCols = h.Kinds.Length;
+        var nFields = line.Count((byte)',') + 1;
+
+        if (nFields > nCols)
+        {
+            var off = NthFieldStart(line, nCols);
+            return new RowError(file, lineNo, Col(line, off), $"field {nCols + 1}", $"{nCols} fields", nFields.ToString(CultureInfo.InvariantCulture));
+        }
+        if (nFields < nCols)
+        {
+            if (unterminated)
+            {
+                var off = NthFieldStart(line, nFields - 1);
+                return new RowError(file, lineNo, Col(line, off), h.Names[nFields - 1], "complete row",
+                    $"file ends mid-row after {nFields} of {nCols} fields");
+            }
+            return new RowError(file, lineNo, Col(line, line.Length), h.Names[nFields], $"{nCols} fields", nFields.ToString(CultureInfo.InvariantCulture));
+        }
+
+        // Field starts (byte offsets); starts[nCols] = line.Length + 1 (as if a comma followed).
+        var p = 0;
+        for (var i = 0; i < nCols; i++)
+        {
+            starts[i] = p;
+            if (i < nCols - 1) p += line[p..].IndexOf((byte)',') + 1;
+        }
+        starts[nCols] = line.Length + 1;
+
+        var coords = new float[Keypoints.CoordCount];
+        coords.AsSpan().Fill(float.NaN);
+        int? imageId = null;
+        byte[]? pixels = null;
+        for (var i = 0; i < nCols; i++)
+        {
+            var raw = line[starts[i]..(starts[i + 1] - 1)];
+            var f = Trim(raw);
+            switch (h.Kinds[i])
+            {
+                case ColumnKind.Keypoint:
+                    if (f.Length == 0) break;
+                    if (!double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
+                        return new RowError(file, lineNo, Col(line, starts[i]), h.Names[i], "number", Show(f));
+                    if (d < 0 || d > Keypoints.ImageSide)
+                        return new RowError(file, lineNo, Col(line, starts[i]), h.Names[i], "number in [0, 96]", Show(f));
+                    coords[h.Slots[i]] = (float)d;
+                    break;
+                case ColumnKind.ImageId:
+                    if (!TryPositiveInt(f, out var id))
+                        return new RowError(file, lineNo, Col(line, starts[i]), h.Names[i], "positive integer", Show(f));
+                    imageId = id;
+                    break;
+                case ColumnKind.Image:
+                {
+                    pixels = GC.AllocateUninitializedArray<byte>(Keypoints.PixelCount);
+                    var n = ParsePixels(raw, pixels, out var badAt, out var badKind);
+                    if (badKind != 0)
+                    {
+                        var tok = raw[badAt..];
+                        var sp = tok.IndexOf((byte)' ');
+                        if (sp >= 0) tok = tok[..sp];
+                        return new RowError(file, lineNo, Col(line, starts[i] + badAt), h.Names[i],
+                            badKind == 1 ? "integer pixel" : "pixel in 0..255", $"{Show(tok)} at pixel {n + 1}");
+                    }
+                    if (n != Keypoints.PixelCount)
+                    {
+                        if (unterminated && n < Keypoints.PixelCount && i == nCols - 1)
+                            return new RowError(file, lineNo, Col(line, starts[i]), h.Names[i], "complete row",
+                                $"file ends mid-row after {n} of {Keypoints.PixelCount} pixels");
+                        return new RowError(file, lineNo, Col(line, starts[i]), h.Names[i], $"{Keypoints.PixelCount} pixels",
+                            n.ToString(CultureInfo.InvariantCulture));
+                    }
+                    break;
+                }
+            }
+        }
+        row = new ParsedRow(lineNo, imageId, pixels!, coords);
+        return null;
+    }
+
+    /// <summary>
+    /// Parses space-separated integers into <paramref name="dst"/> (up to its length; counts beyond).
+    /// Returns the count. badKind: 0 ok, 1 not an integer, 2 out of 0..255; badAt = token offset in <paramref name="f"/>.
+    /// </summary>
+    internal static unsafe int ParsePixels(ReadOnlySpan<byte> f, byte[] dst, out int badAt, out int badKind)
+    {
+        badAt = 0; badKind = 0;
+        var n = 0;
+        var cap = dst.Length;
+        fixed (byte* b = f)
+        fixed (byte* d = dst)
+        {
+            byte* p = b, end = b + f.Length;
+            while (true)
+            {
+                while (p < end && (*p == (byte)' ' || *p == (byte)'\t')) p++;
+                if (p >= end) break;
+                var tok = p;
+                var v = (uint)(*p - '0');
+                if (v > 9) { badAt = (int)(tok - b); badKind = 1; return n; }
+                p++;
+                uint dd;
+                while (p < end && (dd = (uint)(*p - '0')) <= 9)
+                {
+                    v = Math.Min(v * 10 + dd, 1000u);
+                    p++;
+                }
+                if (p < end && *p != (byte)' ' && *p != (byte)'\t') { badAt = (int)(tok - b); badKind = 1; return n; }
+                if (v > 255) { badAt = (int)(tok - b); badKind = 2; return n; }
+                if (n < cap) d[n] = (byte)v;
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static bool TryPositiveInt(ReadOnlySpan<byte> f, out int v)
+    {
+        v = 0;
+        if (f.Length is 0 or > 9) return false;
+        foreach (var c in f)
+        {
+            var dgt = (uint)(c - '0');
+            if (dgt > 9) return false;
+            v = v * 10 + (int)dgt;
+        }
+        return v >= 1;
+    }
+
+    private static int NthFieldStart(ReadOnlySpan<byte> line, int n)
+    {
+        var p = 0;
+        for (var i = 0; i < n; i++) p += line[p..].IndexOf((byte)',') + 1;
+        return p;
+    }
+
+    /// <summary>1-based character column of byte offset <paramref name="off"/> (UTF-8 aware).</summary>
+    private static int Col(ReadOnlySpan<byte> line, int off)
+    {
+        var c = 1;
+        for (var i = 0; i < off && i < line.Length; i++) if ((line[i] & 0xC0) != 0x80) c++;
+        return c + Math.Max(0, off - line.Length);
+    }
+
+    private static string Show(ReadOnlySpan<byte> tok)
+    {
+        const int max = 24;
+        var s = tok.Length <= max ? Encoding.UTF8.GetString(tok) : Encoding.UTF8.GetString(tok[..max]) + "...";
+        return "'" + s + "'";
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsWs(byte c) => c is (byte)' ' or (byte)'\t' or (byte)'\r';
+
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
+    {
+        int a = 0, z = s.Length;
+        while (a < z && IsWs(s[a])) a++;
+        while (z > a && IsWs(s[z - 1])) z--;
+        return s[a..z];
+    }
+
+    private static ReadOnlySpan<byte> TrimEnd(ReadOnlySpan<byte> s)
+    {
+        var z = s.Length;
+        while (z > 0 && IsWs(s[z - 1])) z--;
+        return s[..z];
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> s)
+    {
+        foreach (var c in s) if (!IsWs(c)) return false;
+        return true;
+    }
+}
