@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Fkd.Stages.Faces;
@@ -130,7 +131,8 @@ internal static class LineParser
                     break;
                 case ColumnKind.Image:
                 {
-                    pixels = GC.AllocateUninitializedArray<byte>(Keypoints.PixelCount);
+                    // Pinned object heap: rows survive the read, so gen0 would only copy them up; the POH never moves them.
+                    pixels = GC.AllocateUninitializedArray<byte>(Keypoints.PixelCount, pinned: true);
                     var n = ParsePixels(raw, pixels, out var badAt, out var badKind);
                     if (badKind != 0)
                     {
@@ -168,24 +170,39 @@ internal static class LineParser
         fixed (byte* b = f)
         fixed (byte* d = dst)
         {
-            byte* p = b, end = b + f.Length;
+            byte* p = b, end = b + f.Length, end4 = end - 4;
             while (true)
             {
+                // Fast path (SWAR): a 1-3 digit token followed by one space, read as one 32-bit word.
+                while (p <= end4)
+                {
+                    var x = Unsafe.ReadUnaligned<uint>(p) ^ 0x30303030u;          // digits -> 0..9 per byte
+                    var nonDigit = (((x & 0x7F7F7F7Fu) + 0x76767676u) | x) & 0x80808080u; // high bit set where byte >= 10
+                    var len = BitOperations.TrailingZeroCount(nonDigit) >> 3;     // digits before the first non-digit
+                    if ((uint)(len - 1) >= 3u || ((x >> (len << 3)) & 0xFF) != (0x20u ^ 0x30u)) break;
+                    var xs = x << (32 - (len << 3));                               // right-align the digits
+                    var v = ((xs >> 8) & 0xFF) * 100 + ((xs >> 16) & 0xFF) * 10 + (xs >> 24);
+                    if (v > 255) break;
+                    if (n < cap) d[n] = (byte)v;
+                    n++;
+                    p += len + 1;
+                }
+                // Slow path: one token (runs of spaces, the last token, errors).
                 while (p < end && (*p == (byte)' ' || *p == (byte)'\t')) p++;
                 if (p >= end) break;
                 var tok = p;
-                var v = (uint)(*p - '0');
-                if (v > 9) { badAt = (int)(tok - b); badKind = 1; return n; }
+                var w = (uint)(*p - '0');
+                if (w > 9) { badAt = (int)(tok - b); badKind = 1; return n; }
                 p++;
                 uint dd;
                 while (p < end && (dd = (uint)(*p - '0')) <= 9)
                 {
-                    v = Math.Min(v * 10 + dd, 1000u);
+                    w = Math.Min(w * 10 + dd, 1000u);
                     p++;
                 }
                 if (p < end && *p != (byte)' ' && *p != (byte)'\t') { badAt = (int)(tok - b); badKind = 1; return n; }
-                if (v > 255) { badAt = (int)(tok - b); badKind = 2; return n; }
-                if (n < cap) d[n] = (byte)v;
+                if (w > 255) { badAt = (int)(tok - b); badKind = 2; return n; }
+                if (n < cap) d[n] = (byte)w;
                 n++;
             }
         }
