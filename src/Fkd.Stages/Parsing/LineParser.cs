@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Fkd.Stages.Faces;
@@ -173,6 +174,36 @@ internal static class LineParser
             byte* p = b, end = b + f.Length, end4 = end - 4;
             while (true)
             {
+                // Fastest path (32-byte vectors): a window holding only digits and single spaces, starting at a
+                // token; every token whose closing space lies in the window is decoded from one 32-bit read.
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    var space = Vector256.Create((byte)' ');
+                    var zero = Vector256.Create((byte)'0');
+                    var ten = Vector256.Create((byte)10);
+                    while (p + 36 <= end)
+                    {
+                        var v = Vector256.Load(p);
+                        var sp = Vector256.Equals(v, space).ExtractMostSignificantBits();
+                        var dg = Vector256.LessThan(v - zero, ten).ExtractMostSignificantBits();
+                        if ((sp | dg) != 0xFFFFFFFFu || (dg & 1) == 0 || (sp & (sp >> 1)) != 0 || sp == 0) break;
+                        uint start = 0;
+                        var bad = false;
+                        for (var m = sp; m != 0; m &= m - 1)
+                        {
+                            var pos = (uint)BitOperations.TrailingZeroCount(m);
+                            var len = pos - start;
+                            var x = Unsafe.ReadUnaligned<uint>(p + start) ^ 0x30303030u;
+                            var xs = x << (int)(32 - (len << 3));
+                            var val = ((xs >> 8) & 0xFF) * 100 + ((xs >> 16) & 0xFF) * 10 + (xs >> 24);
+                            if (len - 1 > 2u || val > 255 || n >= cap) { bad = true; break; }
+                            d[n++] = (byte)val;
+                            start = pos + 1;
+                        }
+                        p += start;
+                        if (bad) break;
+                    }
+                }
                 // Fast path (SWAR): a 1-3 digit token followed by one space, read as one 32-bit word.
                 while (p <= end4)
                 {
