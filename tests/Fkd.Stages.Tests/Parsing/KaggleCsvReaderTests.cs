@@ -258,7 +258,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
         {
             var b = ParseBench.Measure(path, t);
             output.WriteLine($"threads={b.Threads} bytes={b.Bytes:N0} rows={b.Rows} median={b.MedianSeconds:F3}s " +
-                             $"{b.GigabytesPerSecond:F3} GB/s peakWS={b.PeakWorkingSetBytes / 1e6:F0} MB managed={b.ManagedBytesAfterRead / 1e6:F0} MB");
+                             $"{b.GigabytesPerSecond:F3} GB/s cpu={b.MedianCpuSeconds:F3}s ({b.Bytes / b.MedianCpuSeconds / 1e9:F2} GB per CPU-s) peakWS={b.PeakWorkingSetBytes / 1e6:F0} MB managed={b.ManagedBytesAfterRead / 1e6:F0} MB");
             Assert.Equal(ParseBench.KaggleRows, b.Rows);
         }
     }

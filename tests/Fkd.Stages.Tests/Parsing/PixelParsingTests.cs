@@ -28,6 +28,21 @@ public sealed class PixelParsingTests
             }, iter: 200);
     }
 
+    [Fact]
+    public void Random_single_spaced_pixels_round_trip()
+    {
+        // Kaggle's own spacing: exercises the vector path, with an occasional leading-zero token to leave it.
+        Gen.Select(Gen.Byte.Array[9216], Gen.Int[0, 9215], Gen.Bool)
+            .Sample((pix, zeroAt, crlf) =>
+            {
+                var tokens = pix.Select(b => b.ToString()).ToArray();
+                tokens[zeroAt] = "00" + tokens[zeroAt];
+                var text = "Image\n" + string.Join(' ', tokens) + (crlf ? "\r\n" : "\n");
+                var r = ReadText(text).Match(x => x, e => throw new Exception(e.Message));
+                return r.Errors.IsEmpty && r.Rows.Length == 1 && r.Rows[0].Pixels.AsSpan().SequenceEqual(pix);
+            }, iter: 200);
+    }
+
     [Theory]
     [InlineData(0, "256", "pixel in 0..255")]
     [InlineData(9215, "256", "pixel in 0..255")]
