@@ -55,25 +55,21 @@ public static class ModelFactory
         ("out", Linear(84, outputs)));
 
     /// <summary>
-    /// The default: four cheap conv blocks (conv3x3, LeakyReLU, BatchNorm, max-pool), the first at
-    /// stride 2, then fc 256. Built to train at hundreds of images/s on two CPU cores.
+    /// The default, built for speed on a couple of CPU cores: four conv blocks (conv3x3 at stride 2,
+    /// LeakyReLU, BatchNorm) with 16, 32, 64, 128 filters taking 96 down to 6, then
+    /// dropout -> fc 256 -> LeakyReLU -> dropout -> fc outputs. About 9.5 M multiply-adds per image.
     /// </summary>
     private static Module<Tensor, Tensor> CnnSmall(int outputs, double p)
     {
-        var layers = new List<(string, Module<Tensor, Tensor>)>
-        {
-            ("conv1", Conv2d(1, 16, 3, stride: 2, padding: 1)),  // 48
-            ("act1", LeakyReLU(0.01)), ("bn1", BatchNorm2d(16)),
-        };
-        int[] filters = [32, 64, 128];
-        var inCh = 16;
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        int[] filters = [16, 32, 64, 128];
+        var inCh = 1;
         for (var b = 0; b < filters.Length; b++)
         {
-            var n = b + 2;
-            layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3, padding: 1)));
+            var n = b + 1;
+            layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3, stride: 2, padding: 1)));  // 48, 24, 12, 6
             layers.Add(($"act{n}", LeakyReLU(0.01)));
             layers.Add(($"bn{n}", BatchNorm2d(filters[b])));
-            layers.Add(($"pool{n}", MaxPool2d(2)));                // 24, 12, 6
             inCh = filters[b];
         }
         layers.Add(("flatten", Flatten()));
