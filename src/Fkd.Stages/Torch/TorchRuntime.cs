@@ -1,0 +1,105 @@
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace Fkd.Stages.Torch;
+
+/// <summary>
+/// One place that prepares the process for libtorch. Nothing here touches TorchSharp until a
+/// method that needs it is called, so loading this class does not load libtorch.
+/// </summary>
+public static class TorchRuntime
+{
+    public const string TorchSharpVersion = "0.107.0";
+    public const string LibTorchVersion = "2.10.0";
+
+    private static readonly object Gate = new();
+    private static bool _mallocTuned;
+    private static bool _initialized;
+    private static int _threads;
+
+    /// <summary>
+    /// Call before the first torch tensor is created. On Linux it first tunes glibc malloc
+    /// (no trimming, no mmap for large blocks: otherwise every large tensor allocation pays page
+    /// faults and training runs several times slower), then sets torch's thread counts.
+    /// <paramref name="threads"/>: null or &lt;= 0 = all cores. Safe to call repeatedly; the malloc
+    /// tuning happens once, the thread count is applied again when it changes.
+    /// </summary>
+    public static void EnsureInitialized(int? threads = null)
+    {
+        var wanted = threads is > 0 ? threads.Value : Environment.ProcessorCount;
+        lock (Gate)
+        {
+            if (!_mallocTuned)
+            {
+                TuneMalloc();
+                _mallocTuned = true;
+            }
+            if (_initialized && _threads == wanted) return;
+            ApplyThreads(wanted, setInterop: !_initialized);
+            _threads = wanted;
+            _initialized = true;
+        }
+    }
+
+    /// <summary>Threads applied by the last <see cref="EnsureInitialized"/> (0 before it ran).</summary>
+    public static int Threads { get { lock (Gate) return _threads; } }
+
+    /// <summary>Resolves "auto" | "cpu" | "cuda" to the device actually used: "cpu" or "cuda".</summary>
+    public static string DeviceName(string requested)
+    {
+        switch ((requested ?? "auto").Trim().ToLowerInvariant())
+        {
+            case "cpu":
+                return "cpu";
+            case "cuda":
+                EnsureInitialized();
+                if (!CudaAvailable())
+                    throw new InvalidOperationException("Device 'cuda' was requested but CUDA is not available in this build of libtorch.");
+                return "cuda";
+            case "auto":
+            case "":
+                EnsureInitialized();
+                return CudaAvailable() ? "cuda" : "cpu";
+            default:
+                throw new ArgumentException($"Unknown device '{requested}' (expected auto, cpu or cuda).", nameof(requested));
+        }
+    }
+
+    /// <summary>
+    /// Facts that change numeric results, for cache keys: package versions and the device "auto"
+    /// resolves to, e.g. "torchsharp=0.107.0;libtorch=2.10.0;device=cpu".
+    /// </summary>
+    public static string VersionFacts => $"torchsharp={TorchSharpVersion};libtorch={LibTorchVersion};device={DeviceName("auto")}";
+
+    /// <summary>Facts for an explicit device request (see <see cref="VersionFacts"/>).</summary>
+    public static string VersionFactsFor(string requestedDevice) =>
+        $"torchsharp={TorchSharpVersion};libtorch={LibTorchVersion};device={DeviceName(requestedDevice)}";
+
+    // Kept in separate methods so the JIT only resolves TorchSharp when they run.
+    private static bool CudaAvailable() => cuda.is_available();
+
+    private static void ApplyThreads(int threads, bool setInterop)
+    {
+        set_num_threads(threads);
+        if (setInterop)
+        {
+            // Interop threads can only be set once, before any inter-op parallel work starts.
+            try { set_num_interop_threads(threads); }
+            catch (Exception) { /* already started: keep libtorch's choice */ }
+        }
+    }
+
+    private const int M_TRIM_THRESHOLD = -1;
+    private const int M_MMAP_MAX = -4;
+
+    private static unsafe void TuneMalloc()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // "libc.so.6" explicitly: plain "libc" can resolve to the libc.so linker script.
+        if (!NativeLibrary.TryLoad("libc.so.6", out var libc)) return;
+        if (!NativeLibrary.TryGetExport(libc, "mallopt", out var fn)) return; // not glibc
+        var mallopt = (delegate* unmanaged<int, int, int>)fn;
+        mallopt(M_TRIM_THRESHOLD, int.MaxValue);
+        mallopt(M_MMAP_MAX, 0);
+    }
+}
