@@ -35,7 +35,20 @@ public static class KaggleCsvReader
 
     internal const int BlockSize = 1 << 20;
 
-    public static Fin<ParseResult> Read(string path, ParseOptions o, CancellationToken ct = default)
+    /// <summary>Reads the whole file into memory: good rows in <see cref="ParseResult.Rows"/>, in file order.</summary>
+    public static Fin<ParseResult> Read(string path, ParseOptions o, CancellationToken ct = default) =>
+        ReadPath(path, o, null, ct);
+
+    /// <summary>
+    /// Streaming variant: hands each block's rows (about 1 MiB of text, in file order) to <paramref name="onBatch"/>
+    /// on the calling thread instead of keeping them; the returned result has empty Rows (and, in Quarantine
+    /// mode, every error, which the batches carry too). Strict mode: batches stop at the first bad row and the
+    /// result is a failure, so rows delivered before it may need discarding.
+    /// </summary>
+    public static Fin<ParseResult> ReadBatches(string path, ParseOptions o, Action<ParseBatch> onBatch, CancellationToken ct = default) =>
+        ReadPath(path, o, onBatch ?? throw new ArgumentNullException(nameof(onBatch)), ct);
+
+    private static Fin<ParseResult> ReadPath(string path, ParseOptions o, Action<ParseBatch>? onBatch, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
         var fileLabel = Path.GetFileName(path);
@@ -46,7 +59,7 @@ public static class KaggleCsvReader
             var opened = Open(path, o, out zip);
             if (opened.IsFail) return opened.Match(_ => default!, e => Fin<ParseResult>.Fail(e));
             (stream, fileLabel) = ((Stream, string))opened;
-            return ReadStream(stream, fileLabel, o, sw, ct);
+            return ReadStream(stream, fileLabel, o, sw, onBatch, ct);
         }
         catch (OperationCanceledException)
         {
@@ -98,7 +111,7 @@ public static class KaggleCsvReader
     /// <summary>Reads an already-open stream of (uncompressed) CSV text; <paramref name="fileLabel"/> names it in errors.</summary>
     public static Fin<ParseResult> Read(Stream stream, string fileLabel, ParseOptions o, CancellationToken ct = default)
     {
-        try { return ReadStream(stream, fileLabel, o, Stopwatch.StartNew(), ct); }
+        try { return ReadStream(stream, fileLabel, o, Stopwatch.StartNew(), null, ct); }
         catch (OperationCanceledException) { return Fin<ParseResult>.Fail(Errors.Cancelled); }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
@@ -108,7 +121,7 @@ public static class KaggleCsvReader
 
     private sealed record Block(byte[] Buffer, int Length, int FirstLine, bool Final);
 
-    private static Fin<ParseResult> ReadStream(Stream s, string file, ParseOptions o, Stopwatch sw, CancellationToken ct)
+    private static Fin<ParseResult> ReadStream(Stream s, string file, ParseOptions o, Stopwatch sw, Action<ParseBatch>? onBatch, CancellationToken ct)
     {
         var pool = ArrayPool<byte>.Shared;
         var buf = pool.Rent(BlockSize);
@@ -148,7 +161,12 @@ public static class KaggleCsvReader
 
         void Collect(ChunkResult r)
         {
-            if (!strict || errors.Count == 0) rows.AddRange(r.Rows);
+            if (onBatch is not null)
+            {
+                if (!strict) onBatch(new ParseBatch([.. r.Rows], [.. r.Errors]));
+                else if (errors.Count == 0 && r.Errors.Count == 0) onBatch(new ParseBatch([.. r.Rows], []));
+            }
+            else if (!strict || errors.Count == 0) rows.AddRange(r.Rows);
             errors.AddRange(r.Errors);
             if (strict && errors.Count >= maxErrors) stopped = true;
         }

@@ -75,3 +75,6 @@ public sealed record ParseResult(
     ImmutableArray<string> Columns,
     long BytesRead,
     TimeSpan Elapsed);
+
+/// <summary>One block's worth of a streaming read (<see cref="KaggleCsvReader.ReadBatches"/>), in file order.</summary>
+public sealed record ParseBatch(ImmutableArray<ParsedRow> Rows, ImmutableArray<RowError> Errors);

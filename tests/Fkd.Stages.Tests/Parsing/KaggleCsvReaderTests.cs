@@ -228,6 +228,32 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
         Assert.Equal(wantErrLines, s.Errors.Select(e => e.Line));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ReadBatches_streams_the_same_rows_in_order(int threads)
+    {
+        var path = Path.Combine(corpus.Dir, $"stream-{threads}.csv");
+        var pix = CorpusFixture.Pix(9216);
+        File.WriteAllText(path, "ImageId,Image\n" + string.Concat(Enumerable.Range(1, 200).Select(i => $"{i},{(i == 120 ? "x" : pix)}\n")));
+        var o = Quarantine with { Threads = threads };
+        var whole = Ok(KaggleCsvReader.Read(path, o));
+        var got = new List<ParsedRow>();
+        var errs = new List<RowError>();
+        var batches = 0;
+        var res = Ok(KaggleCsvReader.ReadBatches(path, o, b => { got.AddRange(b.Rows); errs.AddRange(b.Errors); batches++; }));
+        Assert.True(batches > 1);
+        Assert.Empty(res.Rows);
+        Assert.Equal(whole.Rows.Select(r => (r.Line, r.ImageId)), got.Select(r => (r.Line, r.ImageId)));
+        Assert.Equal(whole.Errors.ToArray(), errs.ToArray());
+        Assert.Equal(whole.Errors.ToArray(), res.Errors.ToArray());
+
+        var strictGot = new List<ParsedRow>();
+        var err = Assert.IsType<RowsRejected>(Fail(KaggleCsvReader.ReadBatches(path, Strict with { Threads = threads }, b => strictGot.AddRange(b.Rows))));
+        Assert.Equal([121], err.Errors.Select(e => e.Line));
+        Assert.All(strictGot, r => Assert.True(r.Line < 121));
+    }
+
     [Fact]
     public void Cancellation_is_an_error_value()
     {
