@@ -9,10 +9,13 @@ public static class StageKinds
     public static StageRegistry Create() => new(
     [
         new KaggleSourceStage(),
+        new ParseStage(),
         new DedupStage(),
         new LabelFixStage(),
         new SplitStage(),
         new AugmentStage(),
+        new TrainStage(),
+        new PredictStage(),
         new EvaluateStage(),
         new SubmissionStage(),
     ]);

@@ -92,7 +92,7 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             var inputs = stage.Spec.Inputs.ToImmutableDictionary(p => p.Key, p => Resolve(plan, p.Key, p.Value));
             var ctx = new StageContext(stage.Name, stage.Key,
                 stage.Spec.Params.ToImmutableSortedDictionary(p => p.Key, p => p.Value!),
-                inputs, tmp, slog, new Progress(observer, stage));
+                inputs, tmp, slog, new Progress(observer, stage), store.ScratchDir(stage.Key));
             slog.Information("Running {Stage} ({Kind} v{Version}): {Why}", stage.Name, stage.Kind.Kind, stage.Kind.Version, string.Join("; ", stage.Why));
             var outcome = await Task.Run(() => stage.Kind.RunAsync(ctx, cancel), cancel);
             cancel.ThrowIfCancellationRequested();
@@ -109,6 +109,7 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
                 Keys.KeyMaterial.CurrentFormatVersion, stage.Key, stage.Name, stage.Material, files,
                 outcome.Rows, outcome.Facts, clock.GetUtcNow(), seconds), cancel, replace: stage.Forced);
             store.WriteRef(plan.Pipeline.Name, stage.Name, stage.Key);
+            store.RemoveScratch(stage.Key);
             slog.Information("Committed {Stage} {Key}: {Rows} rows in {Seconds:F2} s", stage.Name, stage.Key[..12], outcome.Rows, seconds);
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Computed, manifest.Rows, seconds);
         }

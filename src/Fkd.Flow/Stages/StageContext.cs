@@ -23,8 +23,15 @@ public sealed class StageContext(
     ImmutableDictionary<string, ResolvedInput> inputs,
     string outputDir,
     ILogger log,
-    IProgress<StageProgress> progress)
+    IProgress<StageProgress> progress,
+    string? scratchDir = null)
 {
+    /// <summary>
+    /// A folder private to this key that survives a failed or interrupted run (unlike the output
+    /// folder) and is removed once the entry commits: for checkpoints a rerun resumes from.
+    /// </summary>
+    public string ScratchDir { get; } = scratchDir ?? System.IO.Path.Combine(outputDir, ".scratch");
+
     public string StageName { get; } = stageName;
     public string Key { get; } = key;
     public ImmutableSortedDictionary<string, JsonNode> Parameters { get; } = parameters;

@@ -20,6 +20,12 @@ public sealed class ArtifactStore
     public string TmpDir => Path.Combine(Root, "tmp");
     public string RunsDir => Path.Combine(Root, "runs");
     public string RefsDir => Path.Combine(Root, "refs");
+    public string ScratchRoot => Path.Combine(Root, "scratch");
+
+    /// <summary>Per-key scratch space kept across failed runs (checkpoints); see <see cref="Fkd.Flow.Stages.StageContext.ScratchDir"/>.</summary>
+    public string ScratchDir(string key) => Path.Combine(ScratchRoot, key);
+
+    public void RemoveScratch(string key) => TryDelete(ScratchDir(key));
 
     private readonly ILogger _log;
 

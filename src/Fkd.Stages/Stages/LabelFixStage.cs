@@ -162,6 +162,12 @@ public static class FixFiles
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
             var parts = SplitCsv(lines[i]);
+            // A free-text reason last may hold unquoted commas: it takes the rest of the line.
+            if (parts.Count > header.Length && header[^1] == "reason")
+            {
+                var start = parts[header.Length - 1].Column - 1;
+                parts = [.. parts.Take(header.Length - 1), (lines[i][start..].Trim(), start + 1)];
+            }
             if (parts.Count != header.Length)
                 throw new InvalidDataException($"{name}:{i + 1}:1: expected {header.Length} fields, found {parts.Count}");
             var fields = new Dictionary<string, (string Value, int Column)>();

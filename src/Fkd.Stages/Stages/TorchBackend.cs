@@ -1,0 +1,11 @@
+namespace Fkd.Stages.Stages;
+
+/// <summary>Which libtorch package this build links (see the TorchBackend build property). A constant, so asking never loads libtorch.</summary>
+public static class TorchBackend
+{
+#if FKD_TORCH_CUDA
+    public const string Name = "cuda-12.8";
+#else
+    public const string Name = "cpu";
+#endif
+}
