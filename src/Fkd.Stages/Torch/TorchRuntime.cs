@@ -21,14 +21,15 @@ public static class TorchRuntime
     /// Call before the first torch tensor is created. On Linux it first tunes glibc malloc
     /// (no trimming, no mmap for large blocks: otherwise every large tensor allocation pays page
     /// faults and training runs several times slower), then sets torch's thread counts.
-    /// <paramref name="threads"/>: null or &lt;= 0 = all cores. Safe to call repeatedly; the malloc
-    /// tuning happens once, the thread count is applied again when it changes.
+    /// <paramref name="threads"/>: a positive count sets it; null or &lt;= 0 keeps the current count
+    /// (all cores on the first call). Safe to call repeatedly; the malloc tuning happens once, the
+    /// thread count is applied again when it changes.
     /// </summary>
     public static void EnsureInitialized(int? threads = null)
     {
-        var wanted = threads is > 0 ? threads.Value : Environment.ProcessorCount;
         lock (Gate)
         {
+            var wanted = threads is > 0 ? threads.Value : _initialized ? _threads : Environment.ProcessorCount;
             if (!_mallocTuned)
             {
                 TuneMalloc();
@@ -52,13 +53,11 @@ public static class TorchRuntime
             case "cpu":
                 return "cpu";
             case "cuda":
-                EnsureInitialized();
                 if (!CudaAvailable())
                     throw new InvalidOperationException("Device 'cuda' was requested but CUDA is not available in this build of libtorch.");
                 return "cuda";
             case "auto":
             case "":
-                EnsureInitialized();
                 return CudaAvailable() ? "cuda" : "cpu";
             default:
                 throw new ArgumentException($"Unknown device '{requested}' (expected auto, cpu or cuda).", nameof(requested));
@@ -67,7 +66,8 @@ public static class TorchRuntime
 
     /// <summary>
     /// Facts that change numeric results, for cache keys: package versions and the device "auto"
-    /// resolves to, e.g. "torchsharp=0.107.0;libtorch=2.10.0;device=cpu".
+    /// resolves to, e.g. "torchsharp=0.107.0;libtorch=2.10.0;device=cpu". Does not load libtorch
+    /// when only the CPU build of libtorch is present.
     /// </summary>
     public static string VersionFacts => $"torchsharp={TorchSharpVersion};libtorch={LibTorchVersion};device={DeviceName("auto")}";
 
@@ -75,8 +75,40 @@ public static class TorchRuntime
     public static string VersionFactsFor(string requestedDevice) =>
         $"torchsharp={TorchSharpVersion};libtorch={LibTorchVersion};device={DeviceName(requestedDevice)}";
 
+    private static bool? _cuda;
+
+    /// <summary>
+    /// CUDA needs libtorch's CUDA library next to the app. Without it (the CPU package) the answer
+    /// is "no" without loading libtorch, so cache keys can be computed cheaply; with it, ask torch.
+    /// </summary>
+    private static bool CudaAvailable()
+    {
+        lock (Gate)
+        {
+            if (_cuda is { } known) return known;
+            _cuda = CudaLibraryShipped() && AskTorchForCuda();
+            return _cuda.Value;
+        }
+    }
+
+    private static bool CudaLibraryShipped()
+    {
+        var baseDir = AppContext.BaseDirectory;
+        foreach (var dir in new[] { baseDir, Path.Combine(baseDir, "runtimes", "linux-x64", "native"), Path.Combine(baseDir, "runtimes", "win-x64", "native") })
+        {
+            if (!Directory.Exists(dir)) continue;
+            if (Directory.EnumerateFiles(dir, "libtorch_cuda*").Any() || Directory.EnumerateFiles(dir, "torch_cuda*").Any())
+                return true;
+        }
+        return false;
+    }
+
     // Kept in separate methods so the JIT only resolves TorchSharp when they run.
-    private static bool CudaAvailable() => cuda.is_available();
+    private static bool AskTorchForCuda()
+    {
+        EnsureInitialized();
+        return cuda.is_available();
+    }
 
     private static void ApplyThreads(int threads, bool setInterop)
     {
