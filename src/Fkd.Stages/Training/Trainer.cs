@@ -33,7 +33,7 @@ public static class Trainer
         if (o.BatchSize < 1) throw new ArgumentException("BatchSize must be at least 1.");
         Directory.CreateDirectory(checkpointDir);
 
-        TorchRuntime.EnsureInitialized(o.Threads > 0 ? o.Threads : null);
+        TorchRuntime.EnsureInitialized(o.Threads > 0 ? o.Threads : Environment.ProcessorCount);
         var device = new Device(TorchRuntime.DeviceName(o.Device));
 
         var state = LoadState(checkpointDir, o);

@@ -1,7 +1,10 @@
 namespace Fkd.Stages.Training;
 
-/// <summary>How to train. Schedule: "cosine" | "plateau" | "none". Patience 0 = no early stopping.
-/// Threads 0 = all cores. Device: "auto" | "cpu" | "cuda".</summary>
+/// <summary>How to train. Schedule: "cosine" (per epoch, from LearningRate towards 0) | "plateau"
+/// (halve after 2 epochs without improvement of the validation RMSE, or of the training loss without
+/// validation) | "none". Patience 0 = no early stopping (it needs a validation set). Threads 0 = all
+/// cores. Device: "auto" | "cpu" | "cuda". FlipTta is for the caller's prediction step
+/// (<see cref="Predictor"/>); the per-epoch validation RMSE is measured without it.</summary>
 public sealed record TrainOptions(
     string Model = "cnn-small",
     int Epochs = 10,

@@ -99,6 +99,19 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void Early_stopping_ends_when_validation_stops_improving()
+    {
+        // Learning rate 0 and no BatchNorm or dropout: the validation RMSE never improves after epoch 1.
+        var train = Dots(16, 2, seed: 10);
+        var options = Small(5) with { Model = "mlp", LearningRate = 0, Dropout = 0, Patience = 2 };
+        var result = Trainer.Train(train, train, options, _dir, null, CancellationToken.None);
+        Assert.True(result.StoppedEarly);
+        Assert.Equal(1, result.BestEpoch);
+        Assert.Equal([1, 2, 3], result.Epochs.Select(e => e.Epoch));
+        Assert.EndsWith(Trainer.FinalModelFile, result.ModelFile);
+    }
+
+    [Fact]
     public void Resume_refuses_a_checkpoint_from_other_options()
     {
         var train = Dots(16, 2, seed: 5);
