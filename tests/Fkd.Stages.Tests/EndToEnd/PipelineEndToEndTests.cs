@@ -1,0 +1,96 @@
+using Fkd.Cli;
+using Fkd.Flow.Exec;
+using Fkd.Flow.Spec;
+using Fkd.Flow.Store;
+using Fkd.Stages.Faces;
+
+namespace Fkd.Stages.Tests.EndToEnd;
+
+/// <summary>
+/// The whole face pipeline (pipelines/full.json, made tiny with --set) in a temporary store:
+/// everything computes once, a rerun is all cached, an augmentation change reruns augment and
+/// what follows it only, and setting it back reruns nothing.
+/// </summary>
+public sealed class PipelineEndToEndTests : IDisposable
+{
+    private static readonly string[] Tiny =
+    [
+        "faces.train_rows=160", "faces.test_rows=12", "faces.duplicate_groups=4", "faces.wrong_labels=2",
+        "train.epochs=1", "train.batch_size=32", "train.threads=2",
+    ];
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "fkd-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    private static string RepoFile(string relative)
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Fkd.Flow.sln"))) d = d.Parent;
+        return Path.Combine(d?.FullName ?? throw new InvalidOperationException("repo root not found"), relative);
+    }
+
+    private async Task<(RunResult Result, Plan Plan)> Run(ArtifactStore store, params string[] extra)
+    {
+        var registry = StageKinds.Create();
+        var spec = PipelineLoader.Load(RepoFile("pipelines/full.json"), [.. Tiny, .. extra], registry);
+        Assert.True(spec.IsSuccess, string.Join("\n", spec.FailToSeq()));
+        var hashes = FileHashCache.Load(Path.Combine(store.Root, "file-hashes.json"));
+        var plan = Plan.Make(spec.SuccessToSeq().Head(), registry, store, hashes, new HashSet<string>()).SuccessToSeq().Head();
+        var result = await new Executor(store, hashes, Serilog.Core.Logger.None, NullObserver.Instance, TimeProvider.System)
+            .RunAsync(plan, 2, CancellationToken.None);
+        Assert.True(result.Ok, result.Error);
+        return (result, plan);
+    }
+
+    private static string Computed(RunResult r) =>
+        string.Join(",", r.Stages.Where(s => s.Status == StageStatus.Computed).Select(s => s.Name));
+
+    [Fact]
+    public async Task Runs_end_to_end_then_reuses_then_reruns_only_what_a_change_touches()
+    {
+        var store = new ArtifactStore(Path.Combine(_dir, "artifacts"));
+
+        var (first, plan) = await Run(store);
+        Assert.All(first.Stages, s => Assert.Equal(StageStatus.Computed, s.Status));
+
+        // The products a user looks for.
+        var submission = File.ReadAllLines(Path.Combine(store.EntryPath(plan["submission"].Key), "submission.csv"));
+        var lookup = File.ReadAllLines(Path.Combine(store.EntryPath(plan["faces"].Key), "IdLookupTable.csv"));
+        Assert.Equal("RowId,Location", submission[0]);
+        Assert.Equal(lookup.Length, submission.Length);
+        Assert.All(submission.Skip(1), l =>
+        {
+            var v = float.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(v, 0f, 96f);
+        });
+        Assert.True(File.Exists(Path.Combine(store.EntryPath(plan["evaluate"].Key), "rmse.parquet")));
+
+        // Dedup and label fixes find what the generator planted.
+        var dedup = store.Lookup(plan["dedup"].Key).Match(m => m, () => throw new Exception("dedup entry missing"));
+        Assert.Equal("4", dedup.Facts["duplicate_groups"]);
+        var fixes = store.Lookup(plan["labelfix"].Key).Match(m => m, () => throw new Exception("labelfix entry missing"));
+        Assert.Equal("2", fixes.Facts["dropped"]); // the two blank images, through the generator's drop list
+        Assert.True(int.Parse(fixes.Facts["fixed_keypoints"]) >= 2);
+
+        var second = (await Run(store)).Result;
+        Assert.All(second.Stages, s => Assert.Equal(StageStatus.Cached, s.Status));
+
+        var changed = (await Run(store, "augment.rotations=[-5, 5]")).Result;
+        Assert.Equal("augment,train,predict_val,evaluate,predict_test,submission", Computed(changed));
+
+        var back = (await Run(store)).Result;
+        Assert.All(back.Stages, s => Assert.Equal(StageStatus.Cached, s.Status));
+    }
+
+    [Fact]
+    public async Task The_run_command_reports_validation_errors_with_exit_code_2()
+    {
+        var code = await Fkd.Cli.Commands.RunCommand.RunAsync(new ArtifactStore(Path.Combine(_dir, "artifacts")),
+            RepoFile("pipelines/full.json"), ["train.epochs=zero", "augment.colour=1"], [], dryRun: false, jobs: 2, json: false, CancellationToken.None);
+        Assert.Equal(ExitCodes.Usage, code);
+    }
+}
