@@ -1,13 +1,64 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
+using Fkd.Stages.Faces;
+using Fkd.Stages.Parsing;
+using Fkd.Stages.Stages;
 
 namespace Fkd.Cli.Commands;
 
+/// <summary>
+/// <c>evaluate</c>: RMSE (pixels, Kaggle's score) of a run's trained model on any labelled Kaggle-format file,
+/// overall and per keypoint, over the coordinates the file labels.
+/// </summary>
 public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("evaluate", "not built yet");
-        cmd.SetAction(_ => { System.Console.Error.WriteLine("error: 'evaluate' is not available in this build"); return ExitCodes.Failure; });
+        var run = new Option<string>("--run") { Description = "run id (or unique prefix) or 'latest'", DefaultValueFactory = _ => "latest" };
+        var data = new Option<string>("--data") { Description = "labelled Kaggle-format file (.csv, .csv.gz or .zip)", Required = true };
+        var stage = new Option<string?>("--stage") { Description = "the train stage to use when the run has several" };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        var json = Common.JsonOption();
+        var cmd = new Command("evaluate", "RMSE of a run's model on a labelled Kaggle-format file") { run, data, stage, device, json };
+        cmd.SetAction(pr =>
+        {
+            var store = Common.Store(pr);
+            var path = pr.GetValue(data)!;
+            if (!File.Exists(path)) throw new UsageException($"no file '{path}'");
+            var model = ModelLoader.Load(store, pr.GetValue(run)!, pr.GetValue(stage));
+            var parsed = KaggleCsvReader.Read(path, new ParseOptions(ParseMode.Strict))
+                .Match(r => r, e => throw new InvalidDataException(e.Message));
+            if (parsed.Rows.Length == 0) throw new UsageException($"{path} has no data rows");
+            if (parsed.Rows.All(r => Array.TrueForAll(r.Coords, float.IsNaN)))
+                throw new UsageException($"{path} has no keypoint labels (columns: {string.Join(", ", parsed.Columns)}); evaluate needs a labelled file like training.csv");
+            var rows = parsed.Rows.Select((r, i) => new FaceRow(i, r.Line, ImageHash.HexOf(r.Pixels), r.Pixels, r.Coords, FaceRow.NoTags)).ToList();
+            var preds = PredictStage.Run(model.ModelFile, model.Info, rows, pr.GetValue(device)!);
+            var report = Rmse.Of(rows.Select(r => (r.Id, r.Coords)), preds.ToDictionary(p => p.Id, p => p.Coords));
+            if (pr.GetValue(json))
+            {
+                var per = new JsonObject();
+                foreach (var (k, v, _) in report.PerKeypoint) per[k] = Num(v);
+                Common.PrintJson(new JsonObject
+                {
+                    ["run"] = model.Run.Id, ["stage"] = model.Stage, ["model"] = model.Info.Model, ["model_key"] = model.Key,
+                    ["targets"] = model.Info.Targets, ["data"] = path, ["rows"] = rows.Count, ["coordinates"] = report.Count,
+                    ["rmse"] = Num(report.Overall), ["per_keypoint"] = per,
+                });
+                return ExitCodes.Ok;
+            }
+            var o = System.Console.Out;
+            o.WriteLine($"run     {model.Run.Id}, stage {model.Stage} ({model.Info.Model}, targets {model.Info.Targets}, entry {model.Key[..12]})");
+            o.WriteLine($"data    {path}: {rows.Count:N0} rows, {report.Count:N0} labelled coordinates scored");
+            o.WriteLine($"RMSE    {report.Overall:F3} px");
+            o.WriteLine();
+            o.WriteLine($"{"keypoint",-26} {"rmse px",8} {"labelled",9}");
+            foreach (var (k, v, n) in report.PerKeypoint)
+                o.WriteLine($"{k,-26} {(double.IsNaN(v) ? "-" : v.ToString("F3")),8} {n / 2,9:N0}");
+            return ExitCodes.Ok;
+        });
         return cmd;
     }
+
+    private static JsonNode? Num(double v) => double.IsNaN(v) ? null : JsonValue.Create(Math.Round(v, 6));
 }
