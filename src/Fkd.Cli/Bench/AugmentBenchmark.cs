@@ -59,7 +59,7 @@ public static class AugmentBenchmark
 
         var details = new JsonObject
         {
-            ["recipe"] = spec.ToJson(),
+            ["recipe"] = JsonNode.Parse(spec.ToJson()),
             ["variants_per_face"] = variants.Length,
             ["faces"] = faces,
             ["variant_images"] = jobs,

@@ -61,6 +61,7 @@ public static class ParseBenchmark
                 ["median_parse_seconds"] = Math.Round(Ratios.Median(parse), 4),
                 ["median_write_seconds"] = Math.Round(Ratios.Median(write), 4),
                 ["median_cpu_seconds"] = Math.Round(Ratios.Median(cpu), 4),
+                ["gb_per_cpu_second"] = Math.Round(bytes / Ratios.Median(cpu) / 1e9, 4), // less sensitive to a busy machine
                 ["parquet_bytes"] = parquetBytes,
                 ["peak_working_set_bytes"] = proc.PeakWorkingSet64,
                 ["peak_working_set_over_file_size"] = Math.Round(proc.PeakWorkingSet64 / (double)bytes, 3),
