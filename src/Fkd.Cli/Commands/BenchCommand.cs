@@ -1,13 +1,73 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
+using Fkd.Cli.Bench;
 
 namespace Fkd.Cli.Commands;
 
+/// <summary>
+/// `bench NAME [--json] [--repeats N] [--quick] [--model M]`: one measurement against a peer run as a child
+/// process in the same invocation. Release builds only. `bench` alone or `bench list` names the benchmarks.
+/// </summary>
 public static class BenchCommand
 {
+    public static readonly IReadOnlyList<(string Name, string What)> Benchmarks =
+    [
+        ("parse", "Kaggle-size CSV (~240 MB) to Parquet, GB/s; peer: pandas read_csv + Image to uint8 arrays"),
+        ("augment", "default recipe (flip x rotation x brightness) on 96x96, images/s on all cores; peer: torchvision"),
+        ("rerun", "no-op rerun of an 8-stage pipeline as a child process, seconds; peer: Snakemake no-op of 8 rules"),
+        ("train", "training images/s, batch 64, 2 threads (--model, default cnn-small); peer: PyTorch, same layers"),
+    ];
+
     public static Command Create()
     {
-        var cmd = new Command("bench", "not built yet");
-        cmd.SetAction(_ => { System.Console.Error.WriteLine("error: 'bench' is not available in this build"); return ExitCodes.Failure; });
+        var name = new Argument<string?>("name") { Description = "parse | augment | rerun | train | list", Arity = ArgumentArity.ZeroOrOne };
+        var json = Common.JsonOption();
+        var repeats = new Option<int?>("--repeats") { Description = "measured repeats (default per benchmark; medians are reported)" };
+        var quick = new Option<bool>("--quick") { Description = "a smaller, faster run" };
+        var model = new Option<string?>("--model") { Description = "train: the model (default cnn-small; e.g. conv10)" };
+        var cmd = new Command("bench", "measure against a peer (pandas, torchvision, Snakemake, PyTorch); Release builds only")
+            { name, json, repeats, quick, model };
+        cmd.SetAction(async (pr, ct) =>
+        {
+            var n = pr.GetValue(name);
+            var r = pr.GetValue(repeats);
+            if (r is < 1) throw new UsageException("--repeats must be at least 1");
+            return await RunAsync(n, new BenchSettings(r, pr.GetValue(quick), pr.GetValue(model)), pr.GetValue(json),
+                new PythonPeerRunner(), ct);
+        });
         return cmd;
+    }
+
+    public static async Task<int> RunAsync(string? name, BenchSettings settings, bool json, IPeerRunner peer, CancellationToken ct)
+    {
+        if (name is null or "list")
+        {
+            if (json) Common.PrintJson(new JsonObject { ["benchmarks"] = new JsonArray([.. Benchmarks.Select(b => (JsonNode)new JsonObject { ["name"] = b.Name, ["measures"] = b.What })]) });
+            var w = name is null && !json ? System.Console.Error : System.Console.Out;
+            if (!json) foreach (var (n, what) in Benchmarks) w.WriteLine($"  {n,-8} {what}");
+            if (name is null) System.Console.Error.WriteLine("usage: fkd bench NAME [--json] [--repeats N] [--quick]");
+            return name is null ? ExitCodes.Usage : ExitCodes.Ok;
+        }
+        if (!Benchmarks.Any(b => b.Name == name))
+            throw new UsageException($"unknown benchmark '{name}' (expected one of {string.Join(", ", Benchmarks.Select(b => b.Name))}, or list)");
+        if (settings.Model is not null && name != "train")
+            throw new UsageException("--model applies to 'bench train' only");
+        if (BuildInfo.IsDebug(typeof(BenchCommand).Assembly))
+        {
+            System.Console.Error.WriteLine("error: this is a Debug build; benchmarks measure Release builds only (dotnet build src/Fkd.Cli -c Release)");
+            return ExitCodes.Usage;
+        }
+        System.Console.Error.WriteLine($"bench {name}{(settings.Quick ? " (quick)" : "")}: measuring ours, then the peer...");
+        var report = name switch
+        {
+            "parse" => await ParseBenchmark.RunAsync(settings, peer, ct),
+            "augment" => await AugmentBenchmark.RunAsync(settings, peer, ct),
+            "rerun" => RerunBenchmark.Run(settings, peer, ct),
+            "train" => TrainBenchmark.Run(settings, peer, ct),
+            _ => throw new UsageException($"unknown benchmark '{name}'"),
+        };
+        if (json) Common.PrintJson(report.ToJson());
+        else System.Console.Out.WriteLine(report.ToText());
+        return ExitCodes.Ok;
     }
 }

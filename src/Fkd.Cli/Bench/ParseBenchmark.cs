@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Fkd.Stages.Faces;
+using Fkd.Stages.Parsing;
+
+namespace Fkd.Cli.Bench;
+
+/// <summary>
+/// `bench parse`: the parse stage's work on a Kaggle-size file (7,049 rows, ~240 MB): KaggleCsvReader.Read
+/// (strict: every field validated) then FaceTable.WriteAsync to Parquet, end to end, in GB/s of CSV.
+/// Peer: pandas read_csv + the Image column turned into uint8 arrays (what Kaggle kernels do), no validation
+/// and no Parquet written.
+/// </summary>
+public static class ParseBenchmark
+{
+    public static async Task<BenchReport> RunAsync(BenchSettings s, IPeerRunner peer, CancellationToken ct)
+    {
+        var repeats = s.RepeatsOr(3, 1);
+        var cache = BuildInfo.CacheDir();
+        var sw = Stopwatch.StartNew();
+        var existed = File.Exists(Path.Combine(cache, ParseBench.KaggleSizeFileName));
+        var path = ParseBench.EnsureKaggleSizeFile(cache);
+        var generateSeconds = existed ? 0 : sw.Elapsed.TotalSeconds;
+        var bytes = new FileInfo(path).Length;
+        var outDir = Directory.CreateTempSubdirectory("fkd-bench-parse-");
+        try
+        {
+            if (!s.Quick) await Once(path, outDir.FullName, ct); // warm-up: JIT and page cache
+            var total = new List<double>(); var parse = new List<double>(); var write = new List<double>(); var cpu = new List<double>();
+            var rows = 0; long parquetBytes = 0;
+            using var proc = Process.GetCurrentProcess();
+            for (var i = 0; i < repeats; i++)
+            {
+                GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+                proc.Refresh();
+                var cpu0 = proc.TotalProcessorTime;
+                var r = await Once(path, outDir.FullName, ct);
+                proc.Refresh();
+                cpu.Add((proc.TotalProcessorTime - cpu0).TotalSeconds);
+                total.Add(r.Parse + r.Write); parse.Add(r.Parse); write.Add(r.Write);
+                rows = r.Rows; parquetBytes = r.ParquetBytes;
+            }
+            proc.Refresh();
+            var median = Ratios.Median(total);
+            var ours = bytes / median / 1e9;
+
+            var peerResult = Peers.Measure(peer, "pandas", "pandas_parse.py",
+                [path, repeats.ToString(CultureInfo.InvariantCulture)], "gb_per_s", TimeSpan.FromMinutes(3));
+            var details = new JsonObject
+            {
+                ["file"] = path,
+                ["file_bytes"] = bytes,
+                ["file_generated_seconds"] = Math.Round(generateSeconds, 2),
+                ["rows"] = rows,
+                ["repeats"] = repeats,
+                ["warm_up"] = !s.Quick,
+                ["threads"] = Environment.ProcessorCount,
+                ["seconds"] = Ratios.Array(total),
+                ["median_seconds"] = Math.Round(median, 4),
+                ["median_parse_seconds"] = Math.Round(Ratios.Median(parse), 4),
+                ["median_write_seconds"] = Math.Round(Ratios.Median(write), 4),
+                ["median_cpu_seconds"] = Math.Round(Ratios.Median(cpu), 4),
+                ["gb_per_cpu_second"] = Math.Round(bytes / Ratios.Median(cpu) / 1e9, 4), // less sensitive to a busy machine
+                ["parquet_bytes"] = parquetBytes,
+                ["peak_working_set_bytes"] = proc.PeakWorkingSet64,
+                ["peak_working_set_over_file_size"] = Math.Round(proc.PeakWorkingSet64 / (double)bytes, 3),
+                ["ours_measures"] = "KaggleCsvReader.Read (strict, all fields validated) + image hashes + FaceTable.WriteAsync (Parquet, zstd fastest)",
+                ["peer_measures"] = "pandas.read_csv + np.array(s.split(), dtype=np.uint8) per Image, stacked; no validation, nothing written",
+                ["peer_output"] = peerResult.Output?.DeepClone(),
+            };
+            return BenchReport.Combine("parse", Math.Round(ours, 4), "GB/s", peerResult, higherIsBetter: true, details);
+        }
+        finally
+        {
+            try { outDir.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task<(double Parse, double Write, int Rows, long ParquetBytes)> Once(string path, string outDir, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var result = KaggleCsvReader.Read(path, new ParseOptions(ParseMode.Strict), ct)
+            .Match(r => r, e => throw new InvalidDataException(e.Message));
+        // As ParseStage does: row ids are the 0-based data row, each row carries its image hash.
+        var rows = result.Rows.Select((r, i) => new FaceRow(r.ImageId ?? i, r.Line, ImageHash.HexOf(r.Pixels), r.Pixels, r.Coords, FaceRow.NoTags)).ToList();
+        var parse = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        var output = Path.Combine(outDir, "faces.parquet");
+        await FaceTable.WriteAsync(output, rows, new Dictionary<string, string> { ["fkd.stage"] = "bench" }, ct);
+        var write = sw.Elapsed.TotalSeconds;
+        return (parse, write, rows.Count, new FileInfo(output).Length);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Fkd.Stages.Faces;
+using Fkd.Stages.Stages;
+using Fkd.Stages.Synthetic;
+using Fkd.Stages.Training;
+
+namespace Fkd.Cli.Bench;
+
+/// <summary>
+/// `bench train`: training images per second of Trainer.Train (Adam + masked MSE, batch 64, 2 torch threads,
+/// CPU) on synthetic faces, the median over the epochs after the first (the first is warm-up). Peer: PyTorch
+/// running the same architecture (bench/peers/torch_train.py mirrors ModelFactory layer by layer; the parameter
+/// counts are compared in details) with the same loss and optimiser, 2 threads, the same glibc malloc tuning.
+/// </summary>
+public static class TrainBenchmark
+{
+    public const int Threads = 2;
+    public const int BatchSize = 64;
+
+    public static BenchReport Run(BenchSettings s, IPeerRunner peer, CancellationToken ct)
+    {
+        var model = s.Model ?? ModelFactory.Default;
+        if (!ModelFactory.Names.Contains(model))
+            throw new UsageException($"unknown model '{model}' (expected one of {string.Join(", ", ModelFactory.Names)})");
+        var images = s.Quick ? 128 : 320;
+        var measured = s.RepeatsOr(3, 2);
+        var set = MakeSet(images);
+        var dir = Directory.CreateTempSubdirectory("fkd-bench-train-");
+        List<double> rates;
+        long parameters;
+        try
+        {
+            var o = new TrainOptions(Model: model, Epochs: 1 + measured, BatchSize: BatchSize, Schedule: "none",
+                Threads: Threads, Device: "cpu", FlipTta: false);
+            var result = Trainer.Train(set, null, o, dir.FullName, null, ct);
+            rates = [.. result.Epochs.Skip(1).Select(e => e.ImagesPerSecond)];
+            parameters = TrainingData.ParameterCount(model, set.Outputs, o.ModelOptions);
+        }
+        finally
+        {
+            try { dir.Delete(recursive: true); } catch (IOException) { }
+        }
+        var ours = Ratios.Median(rates);
+
+        var peerResult = Peers.Measure(peer, "pytorch", "torch_train.py",
+            [model, images.ToString(CultureInfo.InvariantCulture), BatchSize.ToString(CultureInfo.InvariantCulture),
+             (1 + measured).ToString(CultureInfo.InvariantCulture), Threads.ToString(CultureInfo.InvariantCulture)],
+            "images_per_s", TimeSpan.FromMinutes(4));
+        var peerParams = peerResult.Output?["parameters"]?.GetValue<long>();
+        if (peerParams is { } pp && pp != parameters)
+            peerResult = PeerResult.Missing("pytorch", $"its {model} has {pp:N0} parameters, ours {parameters:N0}: not the same architecture");
+
+        var details = new JsonObject
+        {
+            ["model"] = model,
+            ["parameters"] = parameters,
+            ["images"] = images,
+            ["batch_size"] = BatchSize,
+            ["threads"] = Threads,
+            ["epochs"] = 1 + measured,
+            ["warm_up_epochs"] = 1,
+            ["images_per_s_by_epoch"] = Ratios.Array(rates),
+            ["ours_measures"] = "Trainer.Train (TorchSharp, CPU): batch copy, forward, masked MSE, backward, Adam step, loss.item() per batch; epochs after the first; checkpoint writing excluded",
+            ["peer_measures"] = "the same loop in PyTorch on random images with the same missing-label pattern; the same layers (parameter counts compared), mallopt(M_TRIM_THRESHOLD=-1, INT_MAX) and mallopt(M_MMAP_MAX=-4, 0) through ctypes",
+            ["peer_output"] = peerResult.Output?.DeepClone(),
+        };
+        return BenchReport.Combine("train", Math.Round(ours, 1), "images/s", peerResult, higherIsBetter: true, details);
+    }
+
+    /// <summary>Synthetic faces as the trainer takes them: pixels / 255, targets (c - 48) / 48, NaN = missing.</summary>
+    private static TrainingSet MakeSet(int n)
+    {
+        var faces = SyntheticFaces.Generate(new SyntheticOptions(TrainRows: n, TestRows: 1)).Train;
+        var pixels = new float[faces.Length * TrainingSet.PixelsPerImage];
+        var targets = new float[faces.Length * Keypoints.CoordCount];
+        for (var i = 0; i < faces.Length; i++)
+        {
+            for (var p = 0; p < TrainingSet.PixelsPerImage; p++) pixels[i * TrainingSet.PixelsPerImage + p] = faces[i].Pixels[p] / 255f;
+            for (var c = 0; c < Keypoints.CoordCount; c++) targets[i * Keypoints.CoordCount + c] = (faces[i].Coords[c] - 48f) / 48f;
+        }
+        return new TrainingSet(faces.Length, pixels, targets);
+    }
+}
