@@ -12,6 +12,8 @@ public static class StageKinds
         new ParseStage(),
         new DedupStage(),
         new LabelFixStage(),
+        new OutlierStage(),
+        new ReportStage(),
         new SplitStage(),
         new AugmentStage(),
         new TrainStage(),

@@ -1,0 +1,407 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using Fkd.Flow.Stages;
+using Fkd.Stages.Faces;
+using Parquet;
+using Parquet.Schema;
+
+namespace Fkd.Stages.Stages;
+
+/// <summary>
+/// Flags geometrically implausible labels for a person to review: eyes in the wrong order on the
+/// image, mouth above nose, nose above eyes, an eye distance far from the median (robust z), and a
+/// keypoint far from the robust mean shape once that shape is fitted to the row by a similarity
+/// transform. Every row goes to review.parquet with its numbers, highest score first; the flagged
+/// rows also go to review.csv in label-fix's drop-list format (<c>image_hash,reason</c>), so lines
+/// can be copied into a drop list. Nothing is removed here.
+/// </summary>
+public sealed class OutlierStage : FaceStage
+{
+    public override string Kind => "outliers";
+    public override int Version => 1;
+    public override string Description => "flag implausible keypoint geometry (order rules, eye distance, Procrustes residual) for review";
+    public override ImmutableArray<ParamDecl> Params =>
+    [
+        ParamDecl.Float("eye_distance_z", 5.0, "robust z (median/MAD) of the eye-centre distance beyond which a row is flagged", min: 0),
+        ParamDecl.Float("shape_z", 8.0, "robust z of a keypoint's distance from the fitted mean shape beyond which a row is flagged", min: 0),
+        ParamDecl.Float("order_margin_px", 0.0, "an order rule (left eye right of right eye, mouth below nose, nose below eyes) fails when its gap is below this many px", min: -96, max: 96),
+        ParamDecl.Float("min_scale_px", 0.5, "floor of the robust scale (px) used in z scores, so near-exact labels do not give huge z", min: 0.01),
+        ParamDecl.Int("min_points", 4, "fewest labelled keypoints a row needs for the mean-shape check", min: 3, max: 15),
+    ];
+    public override ImmutableArray<InputDecl> Inputs =>
+    [
+        new("faces", InputShape.File, "face table to review (e.g. labelfix/faces.parquet)"),
+    ];
+    public override ImmutableArray<string> Outputs => ["review.parquet", "review.csv"];
+
+    public override async Task<StageOutcome> RunAsync(StageContext ctx, CancellationToken ct)
+    {
+        var rows = await ReadFaces(ctx, "faces", ct);
+        var o = new OutlierOptions(ctx.Float("eye_distance_z"), ctx.Float("shape_z"), ctx.Float("order_margin_px"),
+            ctx.Float("min_scale_px"), ctx.Int("min_points"));
+        var checks = OutlierScoring.Score(rows.Select(r => r.Coords).ToArray(), o);
+        var review = rows.Select((r, i) => new ReviewRow(r.Id, r.Hash, checks[i]))
+            .OrderByDescending(r => r.Check.Score).ThenBy(r => r.Id).ToImmutableArray();
+        await ReviewTable.WriteAsync(ctx.Output("review.parquet"), review, MetadataFor(ctx), ct);
+        await File.WriteAllTextAsync(ctx.Output("review.csv"), ReviewTable.DropCsv(review), ct);
+        var flagged = review.Count(r => r.Check.Flagged);
+        ctx.Log.Information("Outliers: {Flagged} of {Rows} rows flagged for review (top score {Top:F1})", flagged, rows.Length,
+            review.Length > 0 ? review[0].Check.Score : 0);
+        return StageOutcome.Of(rows.Length, ("flagged", flagged),
+            ("eyes_swapped", checks.Count(c => c.Codes.Contains(OutlierScoring.EyesSwapped))),
+            ("mouth_above_nose", checks.Count(c => c.Codes.Contains(OutlierScoring.MouthAboveNose))),
+            ("nose_above_eyes", checks.Count(c => c.Codes.Contains(OutlierScoring.NoseAboveEyes))),
+            ("eye_distance", checks.Count(c => c.Codes.Contains(OutlierScoring.EyeDistance))),
+            ("shape", checks.Count(c => c.Codes.Contains(OutlierScoring.Shape))));
+    }
+}
+
+/// <param name="EyeDistanceZ">Flag when |robust z| of the eye-centre distance exceeds this.</param>
+/// <param name="ShapeZ">Flag when a keypoint's residual from the fitted mean shape has robust z above this.</param>
+/// <param name="OrderMarginPx">An order rule fails when its gap (px, positive = plausible) is below this.</param>
+/// <param name="MinScalePx">Floor of every robust scale, in px.</param>
+/// <param name="MinPoints">Fewest labelled keypoints for the shape check.</param>
+public sealed record OutlierOptions(double EyeDistanceZ = 5, double ShapeZ = 8, double OrderMarginPx = 0, double MinScalePx = 0.5, int MinPoints = 4);
+
+/// <summary>
+/// The numbers of one row's checks (NaN where a check could not run: keypoints missing) and what
+/// they flag. Gaps are positive when plausible: <see cref="EyeDx"/> = left eye x − right eye x,
+/// <see cref="MouthNoseDy"/> = mouth y − nose y, <see cref="NoseEyeDy"/> = nose y − eye y.
+/// </summary>
+public sealed record OutlierCheck(
+    double Score,
+    bool Flagged,
+    ImmutableArray<string> Codes,
+    string Reasons,
+    int Points,
+    double EyeDx,
+    double MouthNoseDy,
+    double NoseEyeDy,
+    double EyeDistance,
+    double EyeDistanceZ,
+    double ShapeResidualPx,
+    double ShapeZ,
+    int ShapeKeypoint);
+
+public sealed record ReviewRow(long Id, string Hash, OutlierCheck Check);
+
+/// <summary>Pure scoring: every statistic is a median or a MAD over the rows given, so a few bad labels do not move it.</summary>
+public static class OutlierScoring
+{
+    public const string EyesSwapped = "eyes-swapped", MouthAboveNose = "mouth-above-nose", NoseAboveEyes = "nose-above-eyes",
+        EyeDistance = "eye-distance", Shape = "shape";
+
+    private const int LeftEye = 0, RightEye = 1, Nose = 10;
+    private static readonly int[] Mouth = [11, 12, 13, 14];
+
+    /// <summary>Scores each row of <paramref name="coords"/> (30 floats, Kaggle order, NaN = missing) against the others.</summary>
+    public static ImmutableArray<OutlierCheck> Score(IReadOnlyList<float[]> coords, OutlierOptions o)
+    {
+        var n = coords.Count;
+        var eyeDx = new double[n];
+        var mouthDy = new double[n];
+        var noseDy = new double[n];
+        var eyeDist = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var c = coords[i];
+            eyeDx[i] = Has(c, LeftEye) && Has(c, RightEye) ? c[2 * LeftEye] - c[2 * RightEye] : double.NaN;
+            eyeDist[i] = Has(c, LeftEye) && Has(c, RightEye) ? Math.Sqrt(Sq(c[0] - c[2]) + Sq(c[1] - c[3])) : double.NaN;
+            var my = MeanY(c, Mouth);
+            mouthDy[i] = Has(c, Nose) && !double.IsNaN(my) ? my - c[2 * Nose + 1] : double.NaN;
+            var ey = MeanY(c, [LeftEye, RightEye]);
+            noseDy[i] = Has(c, Nose) && !double.IsNaN(ey) ? c[2 * Nose + 1] - ey : double.NaN;
+        }
+        var (eyeMed, eyeScale) = Robust(eyeDist, o.MinScalePx);
+        var (dxMed, dxScale) = Robust(eyeDx, o.MinScalePx);
+        var (mMed, mScale) = Robust(mouthDy, o.MinScalePx);
+        var (nMed, nScale) = Robust(noseDy, o.MinScalePx);
+
+        var residuals = ShapeResiduals(coords, o.MinPoints);
+        // Robust z of each keypoint's residual, with statistics per (keypoint, number of labelled
+        // points): a 4-point row's fit absorbs more of its error than a 15-point row's.
+        var shapeZ = new double[n][];
+        for (var i = 0; i < n; i++) { shapeZ[i] = new double[Keypoints.Count]; Array.Fill(shapeZ[i], double.NaN); }
+        var points = coords.Select(CountPoints).ToArray();
+        foreach (var grp in Enumerable.Range(0, n).Where(i => residuals[i] is not null).GroupBy(i => points[i]))
+        {
+            var members = grp.Count() >= 20 ? grp.ToArray() : Enumerable.Range(0, n).Where(i => residuals[i] is not null).ToArray();
+            for (var k = 0; k < Keypoints.Count; k++)
+            {
+                var (med, scale) = Robust(members.Select(i => residuals[i]![k]).ToArray(), o.MinScalePx);
+                foreach (var i in grp)
+                    if (!double.IsNaN(residuals[i]![k])) shapeZ[i][k] = (residuals[i]![k] - med) / scale;
+            }
+        }
+
+        var res = ImmutableArray.CreateBuilder<OutlierCheck>(n);
+        for (var i = 0; i < n; i++)
+        {
+            var codes = ImmutableArray.CreateBuilder<string>();
+            var why = new List<string>();
+            var score = 0.0;
+            void Consider(double z) { if (!double.IsNaN(z)) score = Math.Max(score, z); }
+
+            // Order rules: a hard flag; their score is how far below the typical gap the row lies.
+            if (eyeDx[i] < o.OrderMarginPx)
+            {
+                codes.Add(EyesSwapped);
+                why.Add(F($"{EyesSwapped}: left eye not left of right on the image (left x - right x = {eyeDx[i]:F1} px)"));
+            }
+            Consider((dxMed - eyeDx[i]) / dxScale);
+            if (mouthDy[i] < o.OrderMarginPx)
+            {
+                codes.Add(MouthAboveNose);
+                why.Add(F($"{MouthAboveNose}: mouth above nose (mouth y - nose y = {mouthDy[i]:F1} px)"));
+            }
+            Consider((mMed - mouthDy[i]) / mScale);
+            if (noseDy[i] < o.OrderMarginPx)
+            {
+                codes.Add(NoseAboveEyes);
+                why.Add(F($"{NoseAboveEyes}: nose above eyes (nose y - eye y = {noseDy[i]:F1} px)"));
+            }
+            Consider((nMed - noseDy[i]) / nScale);
+
+            var ez = (eyeDist[i] - eyeMed) / eyeScale;
+            if (Math.Abs(ez) > o.EyeDistanceZ)
+            {
+                codes.Add(EyeDistance);
+                why.Add(F($"{EyeDistance}: eye distance {eyeDist[i]:F1} px vs median {eyeMed:F1} (z {ez:F1})"));
+            }
+            Consider(Math.Abs(ez));
+
+            var worst = -1;
+            for (var k = 0; k < Keypoints.Count; k++)
+                if (!double.IsNaN(shapeZ[i][k]) && (worst < 0 || shapeZ[i][k] > shapeZ[i][worst])) worst = k;
+            var sz = worst >= 0 ? shapeZ[i][worst] : double.NaN;
+            if (sz > o.ShapeZ)
+            {
+                codes.Add(Shape);
+                why.Add(F($"{Shape}: {Keypoints.Names[worst]} {residuals[i]![worst]:F1} px from the fitted mean shape (z {sz:F1})"));
+            }
+            Consider(sz);
+
+            res.Add(new OutlierCheck(score, codes.Count > 0, codes.ToImmutable(), string.Join("; ", why), points[i],
+                eyeDx[i], mouthDy[i], noseDy[i], eyeDist[i], ez,
+                worst >= 0 ? residuals[i]![worst] : double.NaN, sz, worst));
+        }
+        return res.MoveToImmutable();
+    }
+
+    /// <summary>
+    /// Per row, each labelled keypoint's distance (px, image frame) from the robust mean shape after
+    /// fitting that shape to the row's labelled keypoints by a least-squares similarity transform;
+    /// null for rows with fewer than <paramref name="minPoints"/> keypoints.
+    /// </summary>
+    public static double[]?[] ShapeResiduals(IReadOnlyList<float[]> coords, int minPoints)
+    {
+        var mean = MeanShape(coords, minPoints);
+        var res = new double[]?[coords.Count];
+        for (var i = 0; i < coords.Count; i++)
+        {
+            var c = coords[i];
+            if (CountPoints(c) < minPoints) continue;
+            var (a, b, tx, ty) = FitSimilarity(mean, c);
+            var r = new double[Keypoints.Count];
+            for (var k = 0; k < Keypoints.Count; k++)
+            {
+                if (!Has(c, k) || double.IsNaN(mean[2 * k])) { r[k] = double.NaN; continue; }
+                var (px, py) = (a * mean[2 * k] - b * mean[2 * k + 1] + tx, b * mean[2 * k] + a * mean[2 * k + 1] + ty);
+                r[k] = Math.Sqrt(Sq(px - c[2 * k]) + Sq(py - c[2 * k + 1]));
+            }
+            res[i] = r;
+        }
+        return res;
+    }
+
+    /// <summary>
+    /// Robust mean shape (30 values, centred, unit RMS radius over the keypoints present): starts
+    /// from per-keypoint medians and refines by aligning every row to it and taking per-keypoint
+    /// medians again (generalised Procrustes with medians in place of means).
+    /// </summary>
+    public static double[] MeanShape(IReadOnlyList<float[]> coords, int minPoints = 4)
+    {
+        var usable = coords.Where(c => CountPoints(c) >= minPoints).ToArray();
+        var mean = new double[Keypoints.CoordCount];
+        for (var j = 0; j < mean.Length; j++)
+            mean[j] = Median(usable.Select(c => (double)c[j]).Where(v => !double.IsNaN(v)).ToArray());
+        Normalise(mean);
+        for (var iter = 0; iter < 4; iter++)
+        {
+            var aligned = new List<double>[Keypoints.CoordCount];
+            for (var j = 0; j < aligned.Length; j++) aligned[j] = [];
+            foreach (var c in usable)
+            {
+                // Inverse direction: map the row onto the mean shape's frame.
+                var (a, b, tx, ty) = FitSimilarity(mean, c);
+                var s2 = a * a + b * b;
+                if (s2 < 1e-12) continue;
+                for (var k = 0; k < Keypoints.Count; k++)
+                {
+                    if (!Has(c, k)) continue;
+                    var (dx, dy) = (c[2 * k] - tx, c[2 * k + 1] - ty);
+                    aligned[2 * k].Add((a * dx + b * dy) / s2);
+                    aligned[2 * k + 1].Add((-b * dx + a * dy) / s2);
+                }
+            }
+            for (var j = 0; j < mean.Length; j++) mean[j] = aligned[j].Count > 0 ? Median([.. aligned[j]]) : double.NaN;
+            Normalise(mean);
+        }
+        return mean;
+    }
+
+    /// <summary>
+    /// Least-squares similarity (x' = a·x − b·y + tx, y' = b·x + a·y + ty) taking the shape
+    /// <paramref name="from"/> to the keypoints <paramref name="to"/> has, over keypoints both have.
+    /// </summary>
+    public static (double A, double B, double Tx, double Ty) FitSimilarity(double[] from, float[] to)
+    {
+        double fx = 0, fy = 0, gx = 0, gy = 0; var n = 0;
+        for (var k = 0; k < Keypoints.Count; k++)
+        {
+            if (!Has(to, k) || double.IsNaN(from[2 * k])) continue;
+            fx += from[2 * k]; fy += from[2 * k + 1]; gx += to[2 * k]; gy += to[2 * k + 1]; n++;
+        }
+        if (n == 0) return (0, 0, 0, 0);
+        fx /= n; fy /= n; gx /= n; gy /= n;
+        double sxx = 0, sre = 0, sim = 0;
+        for (var k = 0; k < Keypoints.Count; k++)
+        {
+            if (!Has(to, k) || double.IsNaN(from[2 * k])) continue;
+            var (mx, my) = (from[2 * k] - fx, from[2 * k + 1] - fy);
+            var (px, py) = (to[2 * k] - gx, to[2 * k + 1] - gy);
+            sxx += mx * mx + my * my;
+            sre += mx * px + my * py;
+            sim += mx * py - my * px;
+        }
+        if (sxx < 1e-12) return (1, 0, gx - fx, gy - fy);
+        var (a, b) = (sre / sxx, sim / sxx);
+        return (a, b, gx - (a * fx - b * fy), gy - (b * fx + a * fy));
+    }
+
+    /// <summary>Median and 1.4826·MAD (floored) of the non-NaN values; (NaN, floor) when there are none.</summary>
+    public static (double Median, double Scale) Robust(IReadOnlyList<double> values, double floor)
+    {
+        var v = values.Where(x => !double.IsNaN(x)).ToArray();
+        if (v.Length == 0) return (double.NaN, floor);
+        var med = Median(v);
+        var mad = Median(v.Select(x => Math.Abs(x - med)).ToArray());
+        return (med, Math.Max(floor, 1.4826 * mad));
+    }
+
+    public static double Median(double[] v)
+    {
+        if (v.Length == 0) return double.NaN;
+        var s = (double[])v.Clone();
+        Array.Sort(s);
+        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
+    }
+
+    public static int CountPoints(float[] c) { var n = 0; for (var k = 0; k < Keypoints.Count; k++) if (Has(c, k)) n++; return n; }
+
+    private static void Normalise(double[] shape)
+    {
+        double cx = 0, cy = 0; var n = 0;
+        for (var k = 0; k < Keypoints.Count; k++) if (!double.IsNaN(shape[2 * k])) { cx += shape[2 * k]; cy += shape[2 * k + 1]; n++; }
+        if (n == 0) return;
+        cx /= n; cy /= n;
+        double r = 0;
+        for (var k = 0; k < Keypoints.Count; k++) if (!double.IsNaN(shape[2 * k])) r += Sq(shape[2 * k] - cx) + Sq(shape[2 * k + 1] - cy);
+        r = Math.Sqrt(r / n);
+        if (r < 1e-12) r = 1;
+        for (var k = 0; k < Keypoints.Count; k++) { shape[2 * k] = (shape[2 * k] - cx) / r; shape[2 * k + 1] = (shape[2 * k + 1] - cy) / r; }
+    }
+
+    private static bool Has(float[] c, int k) => !float.IsNaN(c[2 * k]) && !float.IsNaN(c[2 * k + 1]);
+
+    private static double MeanY(float[] c, int[] ks)
+    {
+        double s = 0; var n = 0;
+        foreach (var k in ks) if (Has(c, k)) { s += c[2 * k + 1]; n++; }
+        return n == 0 ? double.NaN : s / n;
+    }
+
+    private static double Sq(double x) => x * x;
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Parquet layout of review.parquet (docs/parquet-schema.md): one row per face, highest score
+/// first, with each check's number (null where it could not run).
+/// </summary>
+public static class ReviewTable
+{
+    private static readonly DataField<long> IdF = new("id");
+    private static readonly DataField<string> HashF = new("image_hash");
+    private static readonly DataField<double> ScoreF = new("score");
+    private static readonly DataField<bool> FlaggedF = new("flagged");
+    private static readonly DataField<string> ReasonsF = new("reasons");
+    private static readonly DataField<int> PointsF = new("points");
+    private static readonly DataField<double?> EyeDxF = new("eye_dx");
+    private static readonly DataField<double?> MouthF = new("mouth_nose_dy");
+    private static readonly DataField<double?> NoseF = new("nose_eye_dy");
+    private static readonly DataField<double?> EyeDistF = new("eye_distance");
+    private static readonly DataField<double?> EyeZF = new("eye_distance_z");
+    private static readonly DataField<double?> ShapeF = new("shape_residual_px");
+    private static readonly DataField<double?> ShapeZF = new("shape_z");
+    private static readonly DataField<string> ShapeKF = new("shape_keypoint");
+
+    public static async Task WriteAsync(string path, IReadOnlyList<ReviewRow> rows, IReadOnlyDictionary<string, string> metadata, CancellationToken ct = default)
+    {
+        var schema = new ParquetSchema(IdF, HashF, ScoreF, FlaggedF, ReasonsF, PointsF, EyeDxF, MouthF, NoseF, EyeDistF, EyeZF, ShapeF, ShapeZF, ShapeKF);
+        await using var fs = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(schema, fs, FaceTable.WriteOptions, cancellationToken: ct);
+        writer.CustomMetadata = metadata.ToDictionary();
+        using var rg = writer.CreateRowGroup();
+        static double? N(double v) => double.IsNaN(v) ? null : v;
+        async Task D(DataField<double?> f, Func<OutlierCheck, double> get) =>
+            await rg.WriteAsync<double>(f, (ReadOnlyMemory<double?>)rows.Select(r => N(get(r.Check))).ToArray(), null, null, ct);
+        await rg.WriteAsync<long>(IdF, (ReadOnlyMemory<long>)rows.Select(r => r.Id).ToArray(), null, null, ct);
+        await rg.WriteAsync(HashF, rows.Select(r => r.Hash).ToArray());
+        await rg.WriteAsync<double>(ScoreF, (ReadOnlyMemory<double>)rows.Select(r => double.IsNaN(r.Check.Score) ? 0 : r.Check.Score).ToArray(), null, null, ct);
+        await rg.WriteAsync<bool>(FlaggedF, (ReadOnlyMemory<bool>)rows.Select(r => r.Check.Flagged).ToArray(), null, null, ct);
+        await rg.WriteAsync(ReasonsF, rows.Select(r => r.Check.Reasons).ToArray());
+        await rg.WriteAsync<int>(PointsF, (ReadOnlyMemory<int>)rows.Select(r => r.Check.Points).ToArray(), null, null, ct);
+        await D(EyeDxF, c => c.EyeDx);
+        await D(MouthF, c => c.MouthNoseDy);
+        await D(NoseF, c => c.NoseEyeDy);
+        await D(EyeDistF, c => c.EyeDistance);
+        await D(EyeZF, c => c.EyeDistanceZ);
+        await D(ShapeF, c => c.ShapeResidualPx);
+        await D(ShapeZF, c => c.ShapeZ);
+        await rg.WriteAsync(ShapeKF, rows.Select(r => r.Check.ShapeKeypoint >= 0 ? Keypoints.Names[r.Check.ShapeKeypoint] : "").ToArray());
+    }
+
+    /// <summary>The id, hash, score, flag and reasons of every row (what the report needs).</summary>
+    public static async Task<ImmutableArray<(long Id, string Hash, double Score, bool Flagged, string Reasons)>> ReadAsync(string path, CancellationToken ct = default)
+    {
+        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
+        var fields = reader.Schema.GetDataFields();
+        DataField F(string name) => fields.First(f => f.Name == name);
+        var res = ImmutableArray.CreateBuilder<(long, string, double, bool, string)>();
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var rg = reader.OpenRowGroupReader(g);
+            var n = (int)rg.RowCount;
+            var ids = new long[n]; await rg.ReadAsync(F("id"), ids.AsMemory(), null, ct);
+            var hashes = new string[n]; await rg.ReadAsync(F("image_hash"), hashes.AsMemory(), null, ct);
+            var scores = new double[n]; await rg.ReadAsync(F("score"), scores.AsMemory(), null, ct);
+            var flags = new bool[n]; await rg.ReadAsync(F("flagged"), flags.AsMemory(), null, ct);
+            var reasons = new string[n]; await rg.ReadAsync(F("reasons"), reasons.AsMemory(), null, ct);
+            for (var i = 0; i < n; i++) res.Add((ids[i], hashes[i], scores[i], flags[i], reasons[i]));
+        }
+        return res.ToImmutable();
+    }
+
+    /// <summary>Flagged rows as label-fix drop-list lines: <c>image_hash,reason</c> (reason free text, last).</summary>
+    public static string DropCsv(IEnumerable<ReviewRow> rows)
+    {
+        var sb = new StringBuilder("image_hash,reason\n");
+        foreach (var r in rows.Where(r => r.Check.Flagged))
+            sb.Append(r.Hash).Append(',').Append(string.Create(CultureInfo.InvariantCulture, $"outlier score {r.Check.Score:F1}: "))
+              .Append(r.Check.Reasons.Replace(',', ' ').Replace('\n', ' ')).Append('\n');
+        return sb.ToString();
+    }
+}
