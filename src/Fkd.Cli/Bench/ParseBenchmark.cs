@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Fkd.Stages.Faces;
 using Fkd.Stages.Parsing;
+using Fkd.Stages.Stages;
 
 namespace Fkd.Cli.Bench;
 
@@ -65,7 +66,7 @@ public static class ParseBenchmark
                 ["parquet_bytes"] = parquetBytes,
                 ["peak_working_set_bytes"] = proc.PeakWorkingSet64,
                 ["peak_working_set_over_file_size"] = Math.Round(proc.PeakWorkingSet64 / (double)bytes, 3),
-                ["ours_measures"] = "KaggleCsvReader.Read (strict, all fields validated) + image hashes + FaceTable.WriteAsync (Parquet, zstd fastest)",
+                ["ours_measures"] = "the parse stage's ParseToParquet: KaggleCsvReader (strict, all fields validated) streaming blocks into FaceTable.Writer (Parquet, zstd fastest) with image hashes, parse and write overlapped",
                 ["peer_measures"] = "pandas.read_csv + np.array(s.split(), dtype=np.uint8) per Image, stacked; no validation, nothing written",
                 ["peer_output"] = peerResult.Output?.DeepClone(),
             };
@@ -79,16 +80,15 @@ public static class ParseBenchmark
 
     private static async Task<(double Parse, double Write, int Rows, long ParquetBytes)> Once(string path, string outDir, CancellationToken ct)
     {
+        // Exactly the parse stage's work: parsing streams into the Parquet writer, the two overlap.
         var sw = Stopwatch.StartNew();
-        var result = KaggleCsvReader.Read(path, new ParseOptions(ParseMode.Strict), ct)
-            .Match(r => r, e => throw new InvalidDataException(e.Message));
-        // As ParseStage does: row ids are the 0-based data row, each row carries its image hash.
-        var rows = result.Rows.Select((r, i) => new FaceRow(r.ImageId ?? i, r.Line, ImageHash.HexOf(r.Pixels), r.Pixels, r.Coords, FaceRow.NoTags)).ToList();
-        var parse = sw.Elapsed.TotalSeconds;
-        sw.Restart();
         var output = Path.Combine(outDir, "faces.parquet");
-        await FaceTable.WriteAsync(output, rows, new Dictionary<string, string> { ["fkd.stage"] = "bench" }, ct);
-        var write = sw.Elapsed.TotalSeconds;
-        return (parse, write, rows.Count, new FileInfo(output).Length);
+        var r = await ParseToParquet.RunAsync(path, output, new ParseOptions(ParseMode.Strict), new Dictionary<string, string> { ["fkd.stage"] = "bench" }, ct);
+        var total = sw.Elapsed.TotalSeconds;
+        // "parse" is the parser's own time; "write" is what the writer still needed after the parser finished.
+        var parse = Math.Min(total, r.Elapsed.TotalSeconds);
+        var write = total - parse;
+
+        return (parse, write, (int)r.Rows, new FileInfo(output).Length);
     }
 }

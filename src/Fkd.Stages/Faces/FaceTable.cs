@@ -43,16 +43,42 @@ public static class FaceTable
     public static async Task WriteAsync(string path, IReadOnlyList<FaceRow> rows, IReadOnlyDictionary<string, string> metadata, CancellationToken ct = default)
     {
         var tags = rows.SelectMany(r => r.Tags.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var tagFields = tags.Select(t => new DataField<long?>(t)).ToArray();
-        var schema = new ParquetSchema([IdField, LineField, HashField, ImageField, .. CoordFields, .. tagFields]);
-        await using var fs = File.Create(path);
-        await using var writer = await ParquetWriter.CreateAsync(schema, fs, WriteOptions, cancellationToken: ct);
-        writer.CustomMetadata = metadata.ToDictionary();
-        for (var start = 0; start < rows.Count || start == 0; start += RowGroupSize)
+        await using var w = await Writer.CreateAsync(path, tags, metadata, ct);
+        if (rows.Count == 0) await w.WriteRowGroupAsync([], ct);
+        for (var start = 0; start < rows.Count; start += RowGroupSize)
+            await w.WriteRowGroupAsync([.. Enumerable.Range(start, Math.Min(RowGroupSize, rows.Count - start)).Select(i => rows[i])], ct);
+    }
+
+    /// <summary>Writes a face table one row group at a time, so a producer (the parser) can stream into it.</summary>
+    public sealed class Writer : IAsyncDisposable
+    {
+        private readonly Stream _file;
+        private readonly ParquetWriter _writer;
+        private readonly string[] _tags;
+        private readonly DataField<long?>[] _tagFields;
+
+        private Writer(Stream file, ParquetWriter writer, string[] tags, DataField<long?>[] tagFields)
         {
-            var n = Math.Min(RowGroupSize, rows.Count - start);
-            var slice = Enumerable.Range(start, n).Select(i => rows[i]).ToArray();
-            using var rg = writer.CreateRowGroup();
+            _file = file; _writer = writer; _tags = tags; _tagFields = tagFields;
+        }
+
+        /// <param name="tags">The tag columns every row group will carry (rows lacking a tag get null).</param>
+        public static async Task<Writer> CreateAsync(string path, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
+        {
+            var tagFields = tags.Select(t => new DataField<long?>(t)).ToArray();
+            var schema = new ParquetSchema([IdField, LineField, HashField, ImageField, .. CoordFields, .. tagFields]);
+            var fs = File.Create(path);
+            var writer = await ParquetWriter.CreateAsync(schema, fs, WriteOptions, cancellationToken: ct);
+            writer.CustomMetadata = metadata.ToDictionary();
+            return new Writer(fs, writer, [.. tags], tagFields);
+        }
+
+        public async Task WriteRowGroupAsync(IReadOnlyList<FaceRow> slice, CancellationToken ct)
+        {
+            var n = slice.Count;
+            var tags = _tags;
+            var tagFields = _tagFields;
+            using var rg = _writer.CreateRowGroup();
             await rg.WriteAsync<long>(IdField, (ReadOnlyMemory<long>)slice.Select(r => r.Id).ToArray(), null, null, ct);
             await rg.WriteAsync<int>(LineField, (ReadOnlyMemory<int>)slice.Select(r => r.Line).ToArray(), null, null, ct);
             await rg.WriteAsync(HashField, slice.Select(r => r.Hash).ToArray());
@@ -68,7 +94,12 @@ public static class FaceTable
                 var col = slice.Select(r => r.Tags.TryGetValue(tags[t], out var v) ? v : (long?)null).ToArray();
                 await rg.WriteAsync<long>(tagFields[t], (ReadOnlyMemory<long?>)col, null, null, ct);
             }
-            if (n == 0) break;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _writer.DisposeAsync();
+            await _file.DisposeAsync();
         }
     }
 
