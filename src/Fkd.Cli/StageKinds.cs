@@ -18,6 +18,7 @@ public static class StageKinds
         new AugmentStage(),
         new TrainStage(),
         new PredictStage(),
+        new CombineStage(),
         new EvaluateStage(),
         new SubmissionStage(),
     ]);

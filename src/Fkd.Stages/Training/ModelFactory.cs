@@ -16,7 +16,7 @@ public sealed record ModelOptions(double Dropout = 0.1);
 public static class ModelFactory
 {
     public const string Default = "cnn-small";
-    public static readonly IReadOnlyList<string> Names = ["mlp", "lenet5", "cnn-small", "conv5", "conv10", "resnet18"];
+    public static readonly IReadOnlyList<string> Names = ["mlp", "lenet5", "cnn-small", "conv5", "conv10", "naimishnet", "resnet18", "resnet34"];
 
     public static Module<Tensor, Tensor> Create(string name, int outputs, ModelOptions o)
     {
@@ -29,7 +29,9 @@ public static class ModelFactory
             "cnn-small" => CnnSmall(outputs, p),
             "conv5" => ConvNet(outputs, p, convsPerBlock: 1, "conv5"),
             "conv10" => ConvNet(outputs, p, convsPerBlock: 2, "conv10"),
-            "resnet18" => new ResNet18(outputs),
+            "naimishnet" => NaimishNet(outputs),
+            "resnet18" => new ResNet("resnet18", [2, 2, 2, 2], outputs),
+            "resnet34" => new ResNet("resnet34", [3, 4, 6, 3], outputs),
             _ => throw new ArgumentException($"Unknown model '{name}' (expected one of {string.Join(", ", Names)}).", nameof(name)),
         };
     }
@@ -82,6 +84,40 @@ public static class ModelFactory
     }
 
     /// <summary>
+    /// NaimishNet (Agarwal, Krohn-Grimberghe and Vyas, 2017), adapted to 96x96 one-channel input:
+    /// four blocks of conv (kernel 4, 3, 2, 1; 32, 64, 128, 256 filters, no padding) -> ELU ->
+    /// max-pool 2 -> dropout 0.1, 0.2, 0.3, 0.4, taking 96 down to 5x5; then fc 1000 -> ELU ->
+    /// dropout 0.5 -> fc 1000 (linear) -> dropout 0.6 -> fc outputs, as in the paper. The dropout
+    /// rates are the paper's fixed schedule; the model option is not used.
+    /// </summary>
+    private static Module<Tensor, Tensor> NaimishNet(int outputs)
+    {
+        int[] filters = [32, 64, 128, 256];
+        int[] kernels = [4, 3, 2, 1];
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        var inCh = 1;
+        var size = 96;
+        for (var b = 0; b < filters.Length; b++)
+        {
+            var n = b + 1;
+            layers.Add(($"conv{n}", Conv2d(inCh, filters[b], kernels[b])));
+            layers.Add(($"elu{n}", ELU()));
+            layers.Add(($"pool{n}", MaxPool2d(2)));
+            layers.Add(($"drop{n}", Dropout(0.1 * n)));
+            inCh = filters[b];
+            size = (size - kernels[b] + 1) / 2;                                  // 46, 22, 10, 5
+        }
+        layers.Add(("flatten", Flatten()));
+        layers.Add(("fc1", Linear(inCh * size * size, 1000)));
+        layers.Add(("elu_fc1", ELU()));
+        layers.Add(("drop_fc1", Dropout(0.5)));
+        layers.Add(("fc2", Linear(1000, 1000)));
+        layers.Add(("drop_fc2", Dropout(0.6)));
+        layers.Add(("out", Linear(1000, outputs)));
+        return Sequential(layers);
+    }
+
+    /// <summary>
     /// 5 blocks of [conv3x3 -> LeakyReLU -> BatchNorm] x convsPerBlock -> max-pool -> dropout, filters
     /// 32, 64, 128, 256, 512; then flatten -> fc 512 -> dropout -> fc outputs.
     /// convsPerBlock = 2 is "conv10" (10 conv layers), 1 is "conv5".
@@ -113,16 +149,21 @@ public static class ModelFactory
     }
 }
 
-/// <summary>ResNet-18 (two BasicBlocks per stage, 64..512) with a 1-channel stem, for 96x96 input.</summary>
-internal sealed class ResNet18 : Module<Tensor, Tensor>
+/// <summary>
+/// ResNet of BasicBlocks (stages of 64, 128, 256, 512 filters) with a 1-channel stem, for 96x96
+/// input: [2, 2, 2, 2] blocks is ResNet-18, [3, 4, 6, 3] is ResNet-34. The module name is the
+/// model name, so saved files load only into the same depth.
+/// </summary>
+internal sealed class ResNet : Module<Tensor, Tensor>
 {
     private readonly Module<Tensor, Tensor> stem;
     private readonly Module<Tensor, Tensor> layers;
     private readonly Module<Tensor, Tensor> pool;
     private readonly Module<Tensor, Tensor> fc;
 
-    public ResNet18(int outputs) : base("resnet18")
+    public ResNet(string name, int[] blocksPerStage, int outputs) : base(name)
     {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(blocksPerStage.Length, 4);
         stem = Sequential(
             ("conv", Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false)),  // 48
             ("bn", BatchNorm2d(64)),
@@ -134,9 +175,11 @@ internal sealed class ResNet18 : Module<Tensor, Tensor>
         for (var s = 0; s < widths.Length; s++)
         {
             var stride = s == 0 ? 1 : 2;                                       // 24, 12, 6, 3
-            blocks.Add(($"l{s + 1}b1", new BasicBlock(inCh, widths[s], stride)));
-            blocks.Add(($"l{s + 1}b2", new BasicBlock(widths[s], widths[s], 1)));
-            inCh = widths[s];
+            for (var b = 0; b < blocksPerStage[s]; b++)
+            {
+                blocks.Add(($"l{s + 1}b{b + 1}", new BasicBlock(inCh, widths[s], b == 0 ? stride : 1)));
+                inCh = widths[s];
+            }
         }
         layers = Sequential(blocks);
         pool = AdaptiveAvgPool2d(1);
