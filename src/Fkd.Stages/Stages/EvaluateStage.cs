@@ -32,17 +32,9 @@ public sealed class EvaluateStage : FaceStage
     }
 
     /// <summary>One row per keypoint plus a final <c>overall</c> row: keypoint, rmse, n (coordinates scored).</summary>
-    public static async Task WriteReport(string path, RmseReport r, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
-    {
-        var kf = new DataField<string>("keypoint");
-        var rf = new DataField<double>("rmse");
-        var nf = new DataField<long>("n");
-        await using var fs = File.Create(path);
-        await using var w = await ParquetWriter.CreateAsync(new ParquetSchema(kf, rf, nf), fs, FaceTable.WriteOptions, cancellationToken: ct);
-        w.CustomMetadata = metadata.ToDictionary();
-        using var rg = w.CreateRowGroup();
-        await rg.WriteAsync(kf, r.PerKeypoint.Select(p => p.Keypoint).Append("overall").ToArray());
-        await rg.WriteAsync<double>(rf, (ReadOnlyMemory<double>)r.PerKeypoint.Select(p => p.Rmse).Append(r.Overall).ToArray(), null, null, ct);
-        await rg.WriteAsync<long>(nf, (ReadOnlyMemory<long>)r.PerKeypoint.Select(p => p.Count).Append(r.Count).ToArray(), null, null, ct);
-    }
+    public static Task WriteReport(string path, RmseReport r, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
+        SmallTable.WriteAsync(path, metadata, ct,
+            TableColumn.Of("keypoint", [.. r.PerKeypoint.Select(p => p.Keypoint).Append("overall")]),
+            TableColumn.Of("rmse", [.. r.PerKeypoint.Select(p => p.Rmse).Append(r.Overall)]),
+            TableColumn.Of("n", [.. r.PerKeypoint.Select(p => p.Count).Append(r.Count)]));
 }

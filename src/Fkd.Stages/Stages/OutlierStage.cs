@@ -333,45 +333,25 @@ public static class OutlierScoring
 /// </summary>
 public static class ReviewTable
 {
-    private static readonly DataField<long> IdF = new("id");
-    private static readonly DataField<string> HashF = new("image_hash");
-    private static readonly DataField<double> ScoreF = new("score");
-    private static readonly DataField<bool> FlaggedF = new("flagged");
-    private static readonly DataField<string> ReasonsF = new("reasons");
-    private static readonly DataField<int> PointsF = new("points");
-    private static readonly DataField<double?> EyeDxF = new("eye_dx");
-    private static readonly DataField<double?> MouthF = new("mouth_nose_dy");
-    private static readonly DataField<double?> NoseF = new("nose_eye_dy");
-    private static readonly DataField<double?> EyeDistF = new("eye_distance");
-    private static readonly DataField<double?> EyeZF = new("eye_distance_z");
-    private static readonly DataField<double?> ShapeF = new("shape_residual_px");
-    private static readonly DataField<double?> ShapeZF = new("shape_z");
-    private static readonly DataField<string> ShapeKF = new("shape_keypoint");
-
-    public static async Task WriteAsync(string path, IReadOnlyList<ReviewRow> rows, IReadOnlyDictionary<string, string> metadata, CancellationToken ct = default)
+    public static Task WriteAsync(string path, IReadOnlyList<ReviewRow> rows, IReadOnlyDictionary<string, string> metadata, CancellationToken ct = default)
     {
-        var schema = new ParquetSchema(IdF, HashF, ScoreF, FlaggedF, ReasonsF, PointsF, EyeDxF, MouthF, NoseF, EyeDistF, EyeZF, ShapeF, ShapeZF, ShapeKF);
-        await using var fs = File.Create(path);
-        await using var writer = await ParquetWriter.CreateAsync(schema, fs, FaceTable.WriteOptions, cancellationToken: ct);
-        writer.CustomMetadata = metadata.ToDictionary();
-        using var rg = writer.CreateRowGroup();
         static double? N(double v) => double.IsNaN(v) ? null : v;
-        async Task D(DataField<double?> f, Func<OutlierCheck, double> get) =>
-            await rg.WriteAsync<double>(f, (ReadOnlyMemory<double?>)rows.Select(r => N(get(r.Check))).ToArray(), null, null, ct);
-        await rg.WriteAsync<long>(IdF, (ReadOnlyMemory<long>)rows.Select(r => r.Id).ToArray(), null, null, ct);
-        await rg.WriteAsync(HashF, rows.Select(r => r.Hash).ToArray());
-        await rg.WriteAsync<double>(ScoreF, (ReadOnlyMemory<double>)rows.Select(r => double.IsNaN(r.Check.Score) ? 0 : r.Check.Score).ToArray(), null, null, ct);
-        await rg.WriteAsync<bool>(FlaggedF, (ReadOnlyMemory<bool>)rows.Select(r => r.Check.Flagged).ToArray(), null, null, ct);
-        await rg.WriteAsync(ReasonsF, rows.Select(r => r.Check.Reasons).ToArray());
-        await rg.WriteAsync<int>(PointsF, (ReadOnlyMemory<int>)rows.Select(r => r.Check.Points).ToArray(), null, null, ct);
-        await D(EyeDxF, c => c.EyeDx);
-        await D(MouthF, c => c.MouthNoseDy);
-        await D(NoseF, c => c.NoseEyeDy);
-        await D(EyeDistF, c => c.EyeDistance);
-        await D(EyeZF, c => c.EyeDistanceZ);
-        await D(ShapeF, c => c.ShapeResidualPx);
-        await D(ShapeZF, c => c.ShapeZ);
-        await rg.WriteAsync(ShapeKF, rows.Select(r => r.Check.ShapeKeypoint >= 0 ? Keypoints.Names[r.Check.ShapeKeypoint] : "").ToArray());
+        TableColumn D(string name, Func<OutlierCheck, double> get) => TableColumn.Of(name, [.. rows.Select(r => N(get(r.Check)))]);
+        return SmallTable.WriteAsync(path, metadata, ct,
+            TableColumn.Of("id", [.. rows.Select(r => r.Id)]),
+            TableColumn.Of("image_hash", [.. rows.Select(r => r.Hash)]),
+            TableColumn.Of("score", [.. rows.Select(r => double.IsNaN(r.Check.Score) ? 0 : r.Check.Score)]),
+            TableColumn.Of("flagged", [.. rows.Select(r => r.Check.Flagged)]),
+            TableColumn.Of("reasons", [.. rows.Select(r => r.Check.Reasons)]),
+            TableColumn.Of("points", [.. rows.Select(r => r.Check.Points)]),
+            D("eye_dx", c => c.EyeDx),
+            D("mouth_nose_dy", c => c.MouthNoseDy),
+            D("nose_eye_dy", c => c.NoseEyeDy),
+            D("eye_distance", c => c.EyeDistance),
+            D("eye_distance_z", c => c.EyeDistanceZ),
+            D("shape_residual_px", c => c.ShapeResidualPx),
+            D("shape_z", c => c.ShapeZ),
+            TableColumn.Of("shape_keypoint", [.. rows.Select(r => r.Check.ShapeKeypoint >= 0 ? Keypoints.Names[r.Check.ShapeKeypoint] : "")]));
     }
 
     /// <summary>The id, hash, score, flag and reasons of every row (what the report needs).</summary>

@@ -41,25 +41,14 @@ public sealed class ParseStage : FaceStage
     }
 
     /// <summary>One row per bad source row: file, line, column, field, expected, found.</summary>
-    public static async Task WriteQuarantine(string path, IReadOnlyList<RowError> errors, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
-    {
-        var f = new DataField<string>("file");
-        var l = new DataField<int>("line");
-        var c = new DataField<int>("column");
-        var fi = new DataField<string>("field");
-        var ex = new DataField<string>("expected");
-        var fo = new DataField<string>("found");
-        await using var fs = File.Create(path);
-        await using var w = await ParquetWriter.CreateAsync(new ParquetSchema(f, l, c, fi, ex, fo), fs, FaceTable.WriteOptions, cancellationToken: ct);
-        w.CustomMetadata = metadata.ToDictionary();
-        using var rg = w.CreateRowGroup();
-        await rg.WriteAsync(f, errors.Select(e => e.File).ToArray());
-        await rg.WriteAsync<int>(l, (ReadOnlyMemory<int>)errors.Select(e => e.Line).ToArray(), null, null, ct);
-        await rg.WriteAsync<int>(c, (ReadOnlyMemory<int>)errors.Select(e => e.Column).ToArray(), null, null, ct);
-        await rg.WriteAsync(fi, errors.Select(e => e.Field).ToArray());
-        await rg.WriteAsync(ex, errors.Select(e => e.Expected).ToArray());
-        await rg.WriteAsync(fo, errors.Select(e => e.Found).ToArray());
-    }
+    public static Task WriteQuarantine(string path, IReadOnlyList<RowError> errors, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
+        SmallTable.WriteAsync(path, metadata, ct,
+            TableColumn.Of("file", [.. errors.Select(e => e.File)]),
+            TableColumn.Of("line", [.. errors.Select(e => e.Line)]),
+            TableColumn.Of("column", [.. errors.Select(e => e.Column)]),
+            TableColumn.Of("field", [.. errors.Select(e => e.Field)]),
+            TableColumn.Of("expected", [.. errors.Select(e => e.Expected)]),
+            TableColumn.Of("found", [.. errors.Select(e => e.Found)]));
 }
 
 /// <summary>What a parse to Parquet did: rows written, rows rejected (quarantine mode), bytes of CSV read.</summary>

@@ -97,23 +97,12 @@ public sealed class TrainStage : FaceStage
         _ => rows.Where(r => r.Face.LabelledKeypoints > 0).ToList(),
     };
 
-    private static async Task WriteMetrics(string path, IReadOnlyList<EpochMetrics> epochs, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
-    {
-        var e = new DataField<int>("epoch");
-        var l = new DataField<double>("train_loss");
-        var v = new DataField<double?>("val_rmse");
-        var lr = new DataField<double>("learning_rate");
-        var s = new DataField<double>("seconds");
-        var ips = new DataField<double>("images_per_second");
-        await using var fs = File.Create(path);
-        await using var w = await ParquetWriter.CreateAsync(new ParquetSchema(e, l, v, lr, s, ips), fs, FaceTable.WriteOptions, cancellationToken: ct);
-        w.CustomMetadata = metadata.ToDictionary();
-        using var rg = w.CreateRowGroup();
-        await rg.WriteAsync<int>(e, (ReadOnlyMemory<int>)epochs.Select(x => x.Epoch).ToArray(), null, null, ct);
-        await rg.WriteAsync<double>(l, (ReadOnlyMemory<double>)epochs.Select(x => x.TrainLoss).ToArray(), null, null, ct);
-        await rg.WriteAsync<double>(v, (ReadOnlyMemory<double?>)epochs.Select(x => x.ValidationRmse).ToArray(), null, null, ct);
-        await rg.WriteAsync<double>(lr, (ReadOnlyMemory<double>)epochs.Select(x => x.LearningRate).ToArray(), null, null, ct);
-        await rg.WriteAsync<double>(s, (ReadOnlyMemory<double>)epochs.Select(x => x.Seconds).ToArray(), null, null, ct);
-        await rg.WriteAsync<double>(ips, (ReadOnlyMemory<double>)epochs.Select(x => x.ImagesPerSecond).ToArray(), null, null, ct);
-    }
+    private static Task WriteMetrics(string path, IReadOnlyList<EpochMetrics> epochs, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
+        SmallTable.WriteAsync(path, metadata, ct,
+            TableColumn.Of("epoch", [.. epochs.Select(x => x.Epoch)]),
+            TableColumn.Of("train_loss", [.. epochs.Select(x => x.TrainLoss)]),
+            TableColumn.Of("val_rmse", [.. epochs.Select(x => x.ValidationRmse)]),
+            TableColumn.Of("learning_rate", [.. epochs.Select(x => x.LearningRate)]),
+            TableColumn.Of("seconds", [.. epochs.Select(x => x.Seconds)]),
+            TableColumn.Of("images_per_second", [.. epochs.Select(x => x.ImagesPerSecond)]));
 }
