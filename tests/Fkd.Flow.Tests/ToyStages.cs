@@ -37,3 +37,30 @@ public sealed class CountingStage(string kind, int version = 1) : IStage
         return StageOutcome.Of(text.Length);
     }
 }
+
+/// <summary>A toy stage with list inputs: joins its items' text in order.</summary>
+public sealed class ListStage(string kind = "join") : IStage
+{
+    public int Runs;
+    public string Kind { get; } = kind;
+    public int Version => 1;
+    public string Description => "test stage with list inputs";
+    public ImmutableArray<ParamDecl> Params => [ParamDecl.Int("fold", -1, "a foreach parameter")];
+    public ImmutableArray<InputDecl> Inputs =>
+    [
+        new("items", InputShape.File, "files to join", Many: true),
+        new("ups", InputShape.Entry, "whole stages", Optional: true, Many: true),
+    ];
+    public ImmutableArray<string> Outputs => ["out.txt"];
+
+    public async Task<StageOutcome> RunAsync(StageContext ctx, CancellationToken cancel)
+    {
+        Interlocked.Increment(ref Runs);
+        var parts = new List<string>();
+        foreach (var i in ctx.InputList("items")) parts.Add(await File.ReadAllTextAsync(i.Path, cancel));
+        foreach (var u in ctx.InputList("ups")) parts.Add(await File.ReadAllTextAsync(u.File("out.txt"), cancel));
+        var text = string.Join(";", parts);
+        await File.WriteAllTextAsync(ctx.Output("out.txt"), text, cancel);
+        return StageOutcome.Of(parts.Count);
+    }
+}

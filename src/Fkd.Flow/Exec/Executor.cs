@@ -89,10 +89,13 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         var slog = log.ForContext("Stage", stage.Name).ForContext("Key", stage.Key[..12]);
         try
         {
-            var inputs = stage.Spec.Inputs.ToImmutableDictionary(p => p.Key, p => Resolve(plan, p.Key, p.Value));
+            var inputs = stage.Spec.Inputs.Where(p => p.Value is not ListRef)
+                .ToImmutableDictionary(p => p.Key, p => Resolve(plan, p.Key, p.Value));
+            var lists = stage.Spec.Inputs.Where(p => p.Value is ListRef)
+                .ToImmutableDictionary(p => p.Key, p => ((ListRef)p.Value).Items.Select(r => Resolve(plan, p.Key, r)).ToImmutableArray());
             var ctx = new StageContext(stage.Name, stage.Key,
                 stage.Spec.Params.ToImmutableSortedDictionary(p => p.Key, p => p.Value!),
-                inputs, tmp, slog, new Progress(observer, stage), store.ScratchDir(stage.Key));
+                inputs, tmp, slog, new Progress(observer, stage), store.ScratchDir(stage.Key), lists);
             slog.Information("Running {Stage} ({Kind} v{Version}): {Why}", stage.Name, stage.Kind.Kind, stage.Kind.Version, string.Join("; ", stage.Why));
             var outcome = await Task.Run(() => stage.Kind.RunAsync(ctx, cancel), cancel);
             cancel.ThrowIfCancellationRequested();
@@ -100,7 +103,7 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             // Nothing half-made reaches the store: declared outputs must exist, and inputs must not have changed under us.
             var missing = stage.Kind.Outputs.Where(o => !File.Exists(Path.Combine(tmp, o))).ToList();
             if (missing.Count > 0) throw new InvalidOperationException($"stage finished without writing {string.Join(", ", missing)}");
-            foreach (var (name, r) in stage.Spec.Inputs)
+            foreach (var (name, r) in stage.Spec.Inputs.SelectMany(p => ListRef.Flatten(p.Value).Select(x => (p.Key, x))))
                 if (r is FileRef f && hashes.Hash(f.FullPath) != plan.FileInputs[f.FullPath])
                     throw new InvalidOperationException($"input {name} ({f.Written}) changed while the stage ran");
 

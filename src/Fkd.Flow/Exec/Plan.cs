@@ -42,21 +42,25 @@ public sealed record Plan(PipelineSpec Pipeline, ImmutableArray<PlannedStage> St
             var inputs = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
             foreach (var (name, r) in s.Inputs)
             {
-                switch (r)
+                string KeyOf(InputRef one)
                 {
-                    case StageRef sr:
-                        inputs[name] = sr.File is null ? keys[sr.Stage] : $"{keys[sr.Stage]}/{sr.File}";
-                        break;
-                    case FileRef f:
-                        try
-                        {
-                            var h = hashes.Hash(f.FullPath);
-                            files[f.FullPath] = h;
-                            inputs[name] = "file:" + h;
-                        }
-                        catch (IOException e) { errors.Add($"stage {s.Name}, input {name}: {e.Message}"); inputs[name] = "file:?"; }
-                        break;
+                    switch (one)
+                    {
+                        case StageRef sr:
+                            return sr.File is null ? keys[sr.Stage] : $"{keys[sr.Stage]}/{sr.File}";
+                        case FileRef f:
+                            try
+                            {
+                                var h = hashes.Hash(f.FullPath);
+                                files[f.FullPath] = h;
+                                return "file:" + h;
+                            }
+                            catch (IOException e) { errors.Add($"stage {s.Name}, input {name}: {e.Message}"); return "file:?"; }
+                        default:
+                            throw new InvalidOperationException($"stage {s.Name}, input {name}: a list cannot hold a list");
+                    }
                 }
+                inputs[name] = r is ListRef l ? KeyMaterial.ListKey(l.Items.Select(KeyOf)) : KeyOf(r);
             }
             var paramsJson = CanonicalJson.Write(new System.Text.Json.Nodes.JsonObject(
                 s.Params.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))));

@@ -18,6 +18,16 @@ public sealed record KeyMaterial(
     /// <summary>Bumped when the store's layout or manifest format changes meaning: every key changes with it.</summary>
     public const int CurrentFormatVersion = 1;
 
+    /// <summary>
+    /// The key material of a list input: <c>list:N:</c> then each element's key length-prefixed
+    /// (<c>LEN:key</c>), so the encoding is unambiguous whatever the keys hold, and order matters.
+    /// </summary>
+    public static string ListKey(IEnumerable<string> keys)
+    {
+        var ks = keys.ToList();
+        return $"list:{ks.Count}:" + string.Concat(ks.Select(k => $"{k.Length}:{k}"));
+    }
+
     public string Key()
     {
         var b = new KeyBuilder()
@@ -60,7 +70,7 @@ public sealed record KeyMaterial(
         return d.ToImmutable();
     }
 
-    private static string Short(string? key) => key is null ? "(absent)" : key.StartsWith("file:") ? key[..Math.Min(key.Length, 17)] : key[..Math.Min(12, key.Length)];
+    private static string Short(string? key) => key is null ? "(absent)" : key.StartsWith("list:") ? $"list of {key.Split(':')[1]}" : key.StartsWith("file:") ? key[..Math.Min(key.Length, 17)] : key[..Math.Min(12, key.Length)];
 
     private static Dictionary<string, string> ParamsOf(string json)
     {

@@ -6,7 +6,7 @@ namespace Fkd.Flow.Spec;
 public static class Graph
 {
     public static IEnumerable<string> Upstream(StageSpec s) =>
-        s.Inputs.Values.OfType<StageRef>().Select(r => r.Stage).Distinct();
+        s.Inputs.Values.SelectMany(ListRef.Flatten).OfType<StageRef>().Select(r => r.Stage).Distinct();
 
     /// <summary>Each distinct cycle once, as the list of stage names along it.</summary>
     public static ImmutableArray<ImmutableArray<string>> Cycles(ImmutableArray<StageSpec> stages)

@@ -31,3 +31,14 @@ public sealed record FileRef(string FullPath, string Written) : InputRef
 {
     public override string ToString() => Written;
 }
+
+/// <summary>The ordered references of a list input (<see cref="Stages.InputDecl.Many"/>).</summary>
+public sealed record ListRef(System.Collections.Immutable.ImmutableArray<InputRef> Items) : InputRef
+{
+    public bool Equals(ListRef? other) => other is not null && Items.SequenceEqual(other.Items);
+    public override int GetHashCode() => Items.Aggregate(Items.Length, (h, i) => HashCode.Combine(h, i));
+    public override string ToString() => "[" + string.Join(", ", Items) + "]";
+
+    /// <summary>The single references an input holds: itself, or a list's elements in order.</summary>
+    public static IEnumerable<InputRef> Flatten(InputRef r) => r is ListRef l ? l.Items : [r];
+}

@@ -69,11 +69,24 @@ public static class PipelineLoader
                 continue;
             }
             var kind = s["kind"] is JsonValue kv && kv.TryGetValue<string>(out var k) ? registry.Find(k) : null;
-            if (kind is not null && kind.Inputs.Any(i => i.Name == key))
+            if (kind?.Inputs.FirstOrDefault(i => i.Name == key) is { } decl)
             {
-                var stageNames = stages.Select(p => p.Key).ToHashSet();
-                var head = raw.Split('/')[0];
-                var value = stageNames.Contains(head) || raw.StartsWith("file:") ? raw : "file:" + Path.GetFullPath(raw, workingDir);
+                bool NamesStage(string head) =>
+                    stages.Any(p => p.Key == head || (p.Value is JsonObject o && o.ContainsKey("foreach") && head.StartsWith(p.Key + "-", StringComparison.Ordinal)));
+                JsonNode Ref(string text) =>
+                    JsonValue.Create(NamesStage(text.Split('/')[0]) || text.StartsWith("file:") ? text : "file:" + Path.GetFullPath(text, workingDir));
+                JsonNode? value;
+                if (decl.Many && raw.TrimStart().StartsWith('['))
+                {
+                    if (ParseValue(raw) is JsonArray arr && arr.All(e => e is JsonValue ev && ev.TryGetValue<string>(out _)))
+                        value = new JsonArray(arr.Select(e => (JsonNode?)Ref(e!.GetValue<string>())).ToArray());
+                    else
+                    {
+                        errors.Add(new SpecError($"--set {set}", "expected a JSON array of strings for list input " + key));
+                        continue;
+                    }
+                }
+                else value = Ref(raw);
                 var inputs = s["inputs"] as JsonObject ?? new JsonObject();
                 inputs[key] = value;
                 s["inputs"] = inputs;
@@ -107,9 +120,37 @@ public static class PipelineLoader
             return Fail<SpecError, PipelineSpec>(toSeq(errors));
         }
 
+        var families = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        stagesObj = Expand(stagesObj, registry, families, errors);
         var stageNames = stagesObj.Select(p => p.Key).ToHashSet();
         var stages = ImmutableArray.CreateBuilder<StageSpec>();
         var kinds = new Dictionary<string, IStage>();
+        var elementPaths = new Dictionary<(string Stage, string Input, int Index), string>();
+
+        // One reference as written: stage, stage/file or a path; "family-*" (lists only) is every expansion of a foreach stage, in value order.
+        List<InputRef>? ParseRef(JsonNode? node, string epath, bool allowStar)
+        {
+            if (node is not JsonValue ev || !ev.TryGetValue<string>(out var text) || text.Length == 0)
+            {
+                errors.Add(new SpecError(epath, "expected a stage name, stage/file, or a file path"));
+                return null;
+            }
+            var slash = text.IndexOf('/');
+            var head = slash < 0 ? text : text[..slash];
+            if (head.EndsWith("-*", StringComparison.Ordinal))
+            {
+                var family = head[..^2];
+                if (!allowStar) { errors.Add(new SpecError(epath, $"'{text}': a '*' reference needs a list input")); return null; }
+                if (!families.TryGetValue(family, out var values)) { errors.Add(new SpecError(epath, $"'{text}': '{family}' is no foreach stage of this pipeline")); return null; }
+                return values.Select(x => InputRef.Parse($"{family}-{x}{(slash < 0 ? "" : text[slash..])}", stageNames, baseDir)).ToList();
+            }
+            if (text.Contains('{') && text.Contains('}') && !stageNames.Contains(head))
+            {
+                errors.Add(new SpecError(epath, $"'{text}': '{{name}}' is replaced only inside a stage with \"foreach\" over that name"));
+                return null;
+            }
+            return [InputRef.Parse(text, stageNames, baseDir)];
+        }
         foreach (var (stageName, node) in stagesObj)
         {
             var path = $"$.stages.{stageName}";
@@ -165,17 +206,46 @@ public static class PipelineLoader
             foreach (var (i, v) in givenInputs)
             {
                 var ipath = $"{path}.inputs.{i}";
-                if (kind.Inputs.All(d => d.Name != i))
+                var idecl = kind.Inputs.FirstOrDefault(d => d.Name == i);
+                if (idecl is null)
                 {
                     errors.Add(new SpecError(ipath, $"unknown input for kind \"{kind.Kind}\" (known: {string.Join(", ", kind.Inputs.Select(d => d.Name))})"));
                     continue;
                 }
-                if (v is not JsonValue iv || !iv.TryGetValue<string>(out var text) || text.Length == 0)
+                if (!idecl.Many)
                 {
-                    errors.Add(new SpecError(ipath, "expected a stage name, stage/file, or a file path"));
+                    if (v is JsonArray)
+                        errors.Add(new SpecError(ipath, "takes one reference, not a list"));
+                    else if (ParseRef(v, ipath, allowStar: false) is { } one)
+                        inputs[i] = one.Single();
                     continue;
                 }
-                inputs[i] = InputRef.Parse(text, stageNames, baseDir);
+                // A list input: an array of references, or one reference as a one-element list.
+                var elements = v switch
+                {
+                    JsonArray a => a.Select((e, k) => (Node: e, Path: $"{ipath}[{k}]")).ToList(),
+                    JsonValue => [(Node: v, Path: ipath)],
+                    _ => null,
+                };
+                if (elements is null)
+                {
+                    errors.Add(new SpecError(ipath, "expected an array of stage names, stage/file references or file paths"));
+                    continue;
+                }
+                if (elements.Count == 0)
+                {
+                    if (!idecl.Optional) errors.Add(new SpecError(ipath, $"an empty list; this input needs at least one reference: {idecl.Description}"));
+                    continue;
+                }
+                var items = ImmutableArray.CreateBuilder<InputRef>();
+                var ok = true;
+                foreach (var (elem, epath) in elements)
+                {
+                    if (ParseRef(elem, epath, allowStar: true) is { } refs)
+                        foreach (var r in refs) { items.Add(r); elementPaths[(stageName, i, items.Count - 1)] = epath; }
+                    else ok = false;
+                }
+                if (ok) inputs[i] = new ListRef(items.ToImmutable());
             }
             foreach (var decl in kind.Inputs)
                 if (!decl.Optional && !givenInputs.ContainsKey(decl.Name))
@@ -188,29 +258,33 @@ public static class PipelineLoader
         foreach (var s in stages)
         {
             if (!kinds.TryGetValue(s.Name, out var kind)) continue;
-            foreach (var (i, r) in s.Inputs)
+            foreach (var (i, whole) in s.Inputs)
             {
-                var ipath = $"$.stages.{s.Name}.inputs.{i}";
                 var decl = kind.Inputs.First(d => d.Name == i);
-                switch (r)
+                var items = ListRef.Flatten(whole).ToList();
+                for (var k = 0; k < items.Count; k++)
                 {
-                    case FileRef f when decl.Shape == InputShape.Entry:
-                        errors.Add(new SpecError(ipath, $"expects the output of a stage; '{f.Written}' names no stage of this pipeline"));
-                        break;
-                    case FileRef f:
-                        if (!File.Exists(f.FullPath)) errors.Add(new SpecError(ipath, $"file not found: {f.Written}"));
-                        break;
-                    case StageRef sr when sr.Stage == s.Name:
-                        errors.Add(new SpecError(ipath, "a stage cannot read its own output"));
-                        break;
-                    case StageRef sr when kinds.TryGetValue(sr.Stage, out var up):
-                        if (sr.File is null && decl.Shape == InputShape.File)
-                            errors.Add(new SpecError(ipath, $"expects one file; name one of stage '{sr.Stage}': {string.Join(", ", up.Outputs.Select(o => $"{sr.Stage}/{o}"))}"));
-                        else if (sr.File is not null && !up.Outputs.Contains(sr.File))
-                            errors.Add(new SpecError(ipath, $"stage '{sr.Stage}' ({up.Kind}) writes no file '{sr.File}' (it writes: {string.Join(", ", up.Outputs)})"));
-                        else if (sr.File is not null && decl.Shape == InputShape.Entry)
-                            errors.Add(new SpecError(ipath, $"expects the whole output of a stage: write '{sr.Stage}'"));
-                        break;
+                    var ipath = elementPaths.GetValueOrDefault((s.Name, i, k), $"$.stages.{s.Name}.inputs.{i}");
+                    switch (items[k])
+                    {
+                        case FileRef f when decl.Shape == InputShape.Entry:
+                            errors.Add(new SpecError(ipath, $"expects the output of a stage; '{f.Written}' names no stage of this pipeline"));
+                            break;
+                        case FileRef f:
+                            if (!File.Exists(f.FullPath)) errors.Add(new SpecError(ipath, $"file not found: {f.Written}"));
+                            break;
+                        case StageRef sr when sr.Stage == s.Name:
+                            errors.Add(new SpecError(ipath, "a stage cannot read its own output"));
+                            break;
+                        case StageRef sr when kinds.TryGetValue(sr.Stage, out var up):
+                            if (sr.File is null && decl.Shape == InputShape.File)
+                                errors.Add(new SpecError(ipath, $"expects one file; name one of stage '{sr.Stage}': {string.Join(", ", up.Outputs.Select(o => $"{sr.Stage}/{o}"))}"));
+                            else if (sr.File is not null && !up.Outputs.Contains(sr.File))
+                                errors.Add(new SpecError(ipath, $"stage '{sr.Stage}' ({up.Kind}) writes no file '{sr.File}' (it writes: {string.Join(", ", up.Outputs)})"));
+                            else if (sr.File is not null && decl.Shape == InputShape.Entry)
+                                errors.Add(new SpecError(ipath, $"expects the whole output of a stage: write '{sr.Stage}'"));
+                            break;
+                    }
                 }
             }
         }
@@ -221,6 +295,70 @@ public static class PipelineLoader
         return errors.Count == 0
             ? Success<SpecError, PipelineSpec>(new PipelineSpec(name, baseDir, stages.ToImmutable()))
             : Fail<SpecError, PipelineSpec>(toSeq(errors));
+    }
+
+    /// <summary>
+    /// Expands every stage with <c>"foreach": {"p": [v1, v2, ...]}</c> into stages <c>name-v1</c>,
+    /// <c>name-v2</c>, ... in its place. In each, <c>{p}</c> in an input reference or a parameter
+    /// value is replaced by the value (a parameter written exactly <c>"{p}"</c> takes the value with
+    /// its JSON type), and parameter <c>p</c> is set when the kind declares it. <paramref name="families"/>
+    /// receives name → the values as strings, in order, for <c>name-*</c> references.
+    /// </summary>
+    public static JsonObject Expand(JsonObject stagesObj, StageRegistry registry, Dictionary<string, List<string>> families, List<SpecError> errors)
+    {
+        var output = new JsonObject();
+        var taken = stagesObj.Where(p => p.Value is not JsonObject o || !o.ContainsKey("foreach")).Select(p => p.Key).ToHashSet();
+        foreach (var (name, node) in stagesObj)
+        {
+            if (node is not JsonObject so || !so.ContainsKey("foreach")) { output[name] = node?.DeepClone(); continue; }
+            var fpath = $"$.stages.{name}.foreach";
+            if (so["foreach"] is not JsonObject fe || fe.Count != 1 || fe.First().Value is not JsonArray values)
+            {
+                errors.Add(new SpecError(fpath, "expected an object with one parameter name and a list of values, e.g. {\"fold\": [0, 1, 2]}"));
+                continue;
+            }
+            var param = fe.First().Key;
+            if (values.Count == 0) { errors.Add(new SpecError($"{fpath}.{param}", "an empty list of values")); continue; }
+            var texts = new List<string>();
+            for (var k = 0; k < values.Count; k++)
+            {
+                string? t = values[k] is JsonValue v
+                    ? v.TryGetValue<long>(out var l) ? l.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : v.TryGetValue<int>(out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : v.TryGetValue<string>(out var str) ? str : null
+                    : null;
+                if (t is null || !IsValidName(t)) errors.Add(new SpecError($"{fpath}.{param}[{k}]", "expected an integer or a string of letters, digits, '_' and '-'"));
+                else if (texts.Contains(t)) errors.Add(new SpecError($"{fpath}.{param}[{k}]", $"value {t} appears twice"));
+                else texts.Add(t);
+            }
+            if (texts.Count != values.Count) continue;
+            var kind = so["kind"] is JsonValue kv && kv.TryGetValue<string>(out var kn) ? registry.Find(kn) : null;
+            var token = "{" + param + "}";
+            families[name] = texts;
+            for (var k = 0; k < texts.Count; k++)
+            {
+                var stageName = $"{name}-{texts[k]}";
+                if (!taken.Add(stageName)) { errors.Add(new SpecError(fpath, $"expansion '{stageName}' clashes with another stage's name")); continue; }
+                var copy = so.DeepClone().AsObject();
+                copy.Remove("foreach");
+                if (copy["inputs"] is JsonObject ins)
+                    foreach (var (i, v) in ins.ToList())
+                        ins[i] = v switch
+                        {
+                            JsonValue x when x.TryGetValue<string>(out var t) => JsonValue.Create(t.Replace(token, texts[k])),
+                            JsonArray a => new JsonArray(a.Select(e => e is JsonValue y && y.TryGetValue<string>(out var t) ? JsonValue.Create(t.Replace(token, texts[k])) : e?.DeepClone()).ToArray()),
+                            _ => v?.DeepClone(),
+                        };
+                var ps = copy["params"] as JsonObject ?? new JsonObject();
+                foreach (var (p, v) in ps.ToList())
+                    if (v is JsonValue x && x.TryGetValue<string>(out var t))
+                        ps[p] = t == token ? values[k]!.DeepClone() : JsonValue.Create(t.Replace(token, texts[k]));
+                if (kind is not null && kind.Params.Any(d => d.Name == param) && !ps.ContainsKey(param)) ps[param] = values[k]!.DeepClone();
+                copy["params"] = ps;
+                output[stageName] = copy;
+            }
+        }
+        return output;
     }
 
     private static bool IsValidName(string s) => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');

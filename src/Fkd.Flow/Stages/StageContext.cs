@@ -24,7 +24,8 @@ public sealed class StageContext(
     string outputDir,
     ILogger log,
     IProgress<StageProgress> progress,
-    string? scratchDir = null)
+    string? scratchDir = null,
+    ImmutableDictionary<string, ImmutableArray<ResolvedInput>>? lists = null)
 {
     /// <summary>
     /// A folder private to this key that survives a failed or interrupted run (unlike the output
@@ -40,8 +41,19 @@ public sealed class StageContext(
     public ILogger Log { get; } = log;
     public IProgress<StageProgress> Progress { get; } = progress;
 
+    /// <summary>The list inputs (<see cref="InputDecl.Many"/>): name → the resolved references in spec order.</summary>
+    public ImmutableDictionary<string, ImmutableArray<ResolvedInput>> Lists { get; } = lists ?? ImmutableDictionary<string, ImmutableArray<ResolvedInput>>.Empty;
+
     public ResolvedInput Input(string name) =>
-        Inputs.TryGetValue(name, out var i) ? i : throw new InvalidOperationException($"stage '{StageName}' has no input '{name}'");
+        Inputs.TryGetValue(name, out var i) ? i
+        : Lists.ContainsKey(name) ? throw new InvalidOperationException($"input '{name}' of stage '{StageName}' is a list: use InputList")
+        : throw new InvalidOperationException($"stage '{StageName}' has no input '{name}'");
+
+    /// <summary>A list input's references in the order the spec gives them; empty when an optional list was left out.</summary>
+    public ImmutableArray<ResolvedInput> InputList(string name) =>
+        Lists.TryGetValue(name, out var l) ? l
+        : Inputs.TryGetValue(name, out var one) ? [one]
+        : [];
 
     public ResolvedInput? OptionalInput(string name) => Inputs.GetValueOrDefault(name);
 
