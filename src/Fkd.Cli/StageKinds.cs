@@ -21,5 +21,6 @@ public static class StageKinds
         new CombineStage(),
         new EvaluateStage(),
         new SubmissionStage(),
+        new StackStage(),
     ]);
 }

@@ -16,6 +16,7 @@ public sealed class PredictStage : FaceStage
     [
         ParamDecl.Int("threads", 0, "torch threads (0 = all cores)", min: 0),
         ParamDecl.OneOf("device", "auto", "auto = CUDA when available", "auto", "cpu", "cuda"),
+        ParamDecl.Int("only_fold", -1, "predict only rows whose fold tag equals this (-1 = all rows); for out-of-fold predictions", min: -1),
     ];
     public override ImmutableArray<InputDecl> Inputs =>
     [
@@ -27,10 +28,19 @@ public sealed class PredictStage : FaceStage
     public override async Task<StageOutcome> RunAsync(StageContext ctx, CancellationToken ct)
     {
         var model = ctx.Input("model");
-        var rows = await ReadFaces(ctx, "faces", ct);
+        var rows = OnlyFold(await ReadFaces(ctx, "faces", ct), ctx.Int("only_fold"));
         var preds = Run(model.File("model.bin"), ModelInfo.Read(model.File("model.json")), rows, ctx.Str("device"), ctx.Int("threads"));
         await PredictionTable.WriteAsync(ctx.Output("predictions.parquet"), preds, MetadataFor(ctx), ct);
         return StageOutcome.Of(preds.Length);
+    }
+
+    /// <summary>Rows whose <c>fold</c> tag equals <paramref name="fold"/> (all rows when it is negative).</summary>
+    public static IReadOnlyList<FaceRow> OnlyFold(IReadOnlyList<FaceRow> rows, int fold)
+    {
+        if (fold < 0) return rows;
+        var picked = rows.Where(r => r.TagOr("fold", -1) == fold).ToList();
+        if (picked.Count == 0) throw new InvalidDataException($"no row has fold tag {fold} (predict the split stage's train.parquet)");
+        return picked;
     }
 
     public static ImmutableArray<Prediction> Run(string modelFile, ModelInfo info, IReadOnlyList<FaceRow> rows, string device = "auto", int threads = 0)

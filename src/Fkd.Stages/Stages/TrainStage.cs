@@ -50,6 +50,7 @@ public sealed class TrainStage : FaceStage
         ParamDecl.Int("threads", 0, "torch threads (0 = all cores)", min: 0),
         ParamDecl.OneOf("device", "auto", "auto = CUDA when available", "auto", "cpu", "cuda"),
         ParamDecl.Bool("flip_tta", true, "predict also on the mirrored image and average"),
+        ParamDecl.Int("holdout_fold", -1, "train only on rows whose fold tag differs from this (-1 = all rows); for out-of-fold predictions", min: -1),
     ];
     public override ImmutableArray<InputDecl> Inputs =>
     [
@@ -61,7 +62,7 @@ public sealed class TrainStage : FaceStage
     public override async Task<StageOutcome> RunAsync(StageContext ctx, CancellationToken ct)
     {
         var targets = ctx.Str("targets");
-        var train = Select(await ReadFaces(ctx, "train", ct), targets);
+        var train = Select(HoldOut(await ReadFaces(ctx, "train", ct), ctx.Int("holdout_fold")), targets);
         var val = ctx.OptionalInput("val") is not null ? Select(await ReadFaces(ctx, "val", ct), targets) : null;
         if (train.Count == 0) throw new InvalidDataException($"no training rows fit targets '{targets}'");
         var o = new TrainOptions(ctx.Str("model"), ctx.Int("epochs"), ctx.Int("batch_size"), ctx.Float("learning_rate"),
@@ -88,6 +89,15 @@ public sealed class TrainStage : FaceStage
         return StageOutcome.Of(trainSet.Count, ("model", o.Model), ("parameters", parameters), ("epochs_run", result.Epochs.Count),
             ("best_epoch", result.BestEpoch), ("best_val_rmse", result.BestValidationRmse?.ToString("F4", CultureInfo.InvariantCulture) ?? ""),
             ("images_per_second", result.Epochs.Count == 0 ? "" : result.Epochs.Select(e => e.ImagesPerSecond).Order().ElementAt(result.Epochs.Count / 2).ToString("F0", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Rows whose <c>fold</c> tag differs from <paramref name="fold"/> (all rows when it is negative); the table must carry fold tags.</summary>
+    public static IReadOnlyList<FaceRow> HoldOut(IReadOnlyList<FaceRow> rows, int fold)
+    {
+        if (fold < 0) return rows;
+        if (rows.Count > 0 && rows.All(r => !r.Tags.ContainsKey("fold")))
+            throw new InvalidDataException("holdout_fold needs rows tagged with 'fold' (the split stage's train.parquet, or augment of it)");
+        return [.. rows.Where(r => r.TagOr("fold", -1) != fold)];
     }
 
     private static List<FaceRow> Select(IEnumerable<FaceRow> rows, string targets) => targets switch

@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using Fkd.Stages.Faces;
+
+namespace Fkd.Stages.Stacking;
+
+/// <summary>
+/// The meta-regressor's features for one face from several models' 30 predicted coordinates each:
+/// <c>linear</c> = the 30 per model (as (x − 48)/48); <c>pairwise</c> adds, per model, the 435
+/// products of each pair of its own 30 (no cross-model products, so the count grows linearly with models).
+/// </summary>
+public static class StackFeatures
+{
+    public const int Base = Keypoints.CoordCount;
+    public const int Pairs = Base * (Base - 1) / 2;
+
+    public static int PerModel(string features) => features == "pairwise" ? Base + Pairs : Base;
+
+    public static ImmutableArray<string> Names(int models, string features)
+    {
+        var b = ImmutableArray.CreateBuilder<string>();
+        for (var m = 0; m < models; m++)
+        {
+            foreach (var c in Keypoints.Columns) b.Add($"m{m}:{c}");
+            if (features == "pairwise")
+                for (var i = 0; i < Base; i++)
+                    for (var j = i + 1; j < Base; j++) b.Add($"m{m}:{Keypoints.Columns[i]}*{Keypoints.Columns[j]}");
+        }
+        return b.ToImmutable();
+    }
+
+    /// <summary>One feature row; NaN where a model gives no coordinate (filled by the caller).</summary>
+    public static double[] Row(IReadOnlyList<float[]> perModel, string features)
+    {
+        var per = PerModel(features);
+        var row = new double[perModel.Count * per];
+        for (var m = 0; m < perModel.Count; m++)
+        {
+            var off = m * per;
+            for (var c = 0; c < Base; c++) row[off + c] = (perModel[m][c] - 48.0) / 48.0;
+            if (features != "pairwise") continue;
+            var k = off + Base;
+            for (var i = 0; i < Base; i++)
+                for (var j = i + 1; j < Base; j++) row[k++] = row[off + i] * row[off + j];
+        }
+        return row;
+    }
+}
+
+/// <summary>A fitted stack: one ridge per output coordinate (null where no training row was labelled) and the values that fill missing features.</summary>
+public sealed record StackModel(string Features, int Models, RidgeFit?[] Fits, double[] Fill)
+{
+    /// <summary>
+    /// Pure. <paramref name="oof"/>[row][model] holds each model's out-of-fold coordinates for a
+    /// training row, <paramref name="truth"/>[row] its labels (NaN = unlabelled).
+    /// </summary>
+    public static StackModel Fit(IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, string features, double alpha)
+    {
+        if (oof.Count != truth.Count) throw new ArgumentException("one truth row per out-of-fold row");
+        if (oof.Count == 0) throw new ArgumentException("no out-of-fold rows to fit on");
+        var models = oof[0].Count;
+        var x = oof.Select(r => StackFeatures.Row(r, features)).ToArray();
+        var p = x[0].Length;
+        var fill = new double[p];
+        for (var j = 0; j < p; j++)
+        {
+            double s = 0; var n = 0;
+            foreach (var r in x) if (!double.IsNaN(r[j])) { s += r[j]; n++; }
+            fill[j] = n == 0 ? 0 : s / n;
+        }
+        foreach (var r in x) Impute(r, fill);
+        var targets = Enumerable.Range(0, Keypoints.CoordCount).Select(c => truth.Select(t => (double)t[c]).ToArray()).ToArray();
+        return new StackModel(features, models, Ridge.FitColumns(x, targets, alpha), fill);
+    }
+
+    public float[] Predict(IReadOnlyList<float[]> perModel)
+    {
+        if (perModel.Count != Models) throw new ArgumentException($"expected {Models} models' predictions, got {perModel.Count}");
+        var row = StackFeatures.Row(perModel, Features);
+        Impute(row, Fill);
+        return [.. Fits.Select(f => f is null ? float.NaN : (float)f.Predict(row))];
+    }
+
+    private static void Impute(double[] row, double[] fill)
+    {
+        for (var j = 0; j < row.Length; j++) if (double.IsNaN(row[j])) row[j] = fill[j];
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Fkd.Flow.Stages;
+using Fkd.Stages.Faces;
+using Fkd.Stages.Stacking;
+
+namespace Fkd.Stages.Stages;
+
+/// <summary>
+/// Stacking: a ridge meta-regressor per output coordinate, fitted on several models' out-of-fold
+/// predictions against the training labels, then applied to the same models' predictions on a
+/// target set (validation or test). The <c>oof</c> list is grouped models × folds in order: the
+/// first <c>oof.Count / models</c> files are model 0's folds, and so on; <c>predict</c> holds one
+/// file per model in the same model order.
+/// </summary>
+public sealed class StackStage : FaceStage
+{
+    public override string Kind => "stack";
+    public override int Version => 1;
+    public override string Description => "ridge meta-regressor on out-of-fold predictions of several models";
+    public override ImmutableArray<ParamDecl> Params =>
+    [
+        ParamDecl.Int("models", 2, "how many base models; the oof list is grouped models × folds", min: 1),
+        ParamDecl.OneOf("features", "linear", "linear: the 30 predictions per model; pairwise: also the 435 products within each model's 30", "linear", "pairwise"),
+        ParamDecl.Float("alpha", 1.0, "ridge L2 penalty on standardised features", min: 1e-12),
+    ];
+    public override ImmutableArray<InputDecl> Inputs =>
+    [
+        new("oof", InputShape.File, "out-of-fold predictions.parquet of every fold of every model, grouped by model", Many: true),
+        new("truth", InputShape.File, "labelled faces for the out-of-fold rows (e.g. split/train.parquet)"),
+        new("predict", InputShape.File, "each model's predictions on the target set, one per model in the oof order", Many: true),
+    ];
+    public override ImmutableArray<string> Outputs => ["predictions.parquet", "weights.parquet"];
+
+    public override async Task<StageOutcome> RunAsync(StageContext ctx, CancellationToken ct)
+    {
+        var models = ctx.Int("models");
+        var features = ctx.Str("features");
+        var oofFiles = ctx.InputList("oof");
+        var predictFiles = ctx.InputList("predict");
+        if (oofFiles.Length % models != 0)
+            throw new InvalidDataException($"{oofFiles.Length} oof files do not split into {models} models of equal fold counts");
+        if (predictFiles.Length != models)
+            throw new InvalidDataException($"{predictFiles.Length} predict files for {models} models");
+        var folds = oofFiles.Length / models;
+
+        // Each model's out-of-fold predictions, one per training row across its folds.
+        var oof = new List<Dictionary<long, float[]>>();
+        for (var m = 0; m < models; m++)
+        {
+            var byId = new Dictionary<long, float[]>();
+            for (var f = 0; f < folds; f++)
+                foreach (var p in await PredictionTable.ReadAsync(oofFiles[m * folds + f].Path, ct))
+                    if (!byId.TryAdd(p.Id, p.Coords))
+                        throw new InvalidDataException($"model {m}: row {p.Id} is predicted by more than one fold");
+            oof.Add(byId);
+        }
+        var truth = (await ReadFaces(ctx, "truth", ct)).Where(t => oof.All(o => o.ContainsKey(t.Id))).ToList();
+        if (truth.Count == 0) throw new InvalidDataException("no truth row has an out-of-fold prediction from every model");
+
+        var fit = StackModel.Fit([.. truth.Select(t => (IReadOnlyList<float[]>)[.. oof.Select(o => o[t.Id])])], [.. truth.Select(t => t.Coords)], features, ctx.Float("alpha"));
+
+        var targets = new List<Dictionary<long, Prediction>>();
+        foreach (var f in predictFiles) targets.Add((await PredictionTable.ReadAsync(f.Path, ct)).ToDictionary(p => p.Id));
+        var ids = targets[0].Keys.Where(id => targets.All(t => t.ContainsKey(id))).ToList();
+        var stacked = ids.Select(id => new Prediction(id, targets[0][id].Hash, fit.Predict([.. targets.Select(t => t[id].Coords)]))).ToList();
+        await PredictionTable.WriteAsync(ctx.Output("predictions.parquet"), stacked, MetadataFor(ctx), ct);
+        await WriteWeights(ctx.Output("weights.parquet"), fit, MetadataFor(ctx), ct);
+
+        var facts = new List<(string, object)> { ("features", StackFeatures.PerModel(features) * models), ("oof_rows", truth.Count), ("folds", folds) };
+        for (var m = 0; m < models; m++)
+            facts.Add(($"oof_rmse_m{m}", F(Rmse.Of(truth.Select(t => (t.Id, t.Coords)), oof[m]).Overall)));
+        var fitted = truth.ToDictionary(t => t.Id, t => fit.Predict([.. oof.Select(o => o[t.Id])]));
+        facts.Add(("fit_rmse", F(Rmse.Of(truth.Select(t => (t.Id, t.Coords)), fitted).Overall)));
+        ctx.Log.Information("Stacked {Models} models ({Folds} folds, {Rows} out-of-fold rows, {Features} features): {Facts}",
+            models, folds, truth.Count, features, string.Join(", ", facts.Select(f => $"{f.Item1}={f.Item2}")));
+        return StageOutcome.Of(stacked.Count, [.. facts]);
+    }
+
+    private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+
+    /// <summary>Long format: per output coordinate, one row per feature and one <c>(intercept)</c> row; weight per standard deviation and coefficient in the feature's own units.</summary>
+    private static Task WriteWeights(string path, StackModel fit, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
+    {
+        var names = StackFeatures.Names(fit.Models, fit.Features);
+        var coord = new List<string>(); var feature = new List<string>(); var weight = new List<double>(); var coef = new List<double>(); var rows = new List<int>();
+        for (var c = 0; c < fit.Fits.Length; c++)
+        {
+            if (fit.Fits[c] is not { } r) continue;
+            var (b, b0) = r.InOriginalUnits();
+            coord.Add(Keypoints.Columns[c]); feature.Add("(intercept)"); weight.Add(r.Intercept); coef.Add(b0); rows.Add(r.Rows);
+            for (var j = 0; j < names.Length; j++)
+            {
+                coord.Add(Keypoints.Columns[c]); feature.Add(names[j]); weight.Add(r.Weights[j]); coef.Add(b[j]); rows.Add(r.Rows);
+            }
+        }
+        return SmallTable.WriteAsync(path, metadata, ct,
+            TableColumn.Of("coordinate", [.. coord]), TableColumn.Of("feature", [.. feature]),
+            TableColumn.Of("weight", [.. weight]), TableColumn.Of("coefficient", [.. coef]), TableColumn.Of("rows", [.. rows]));
+    }
+}
