@@ -136,3 +136,68 @@ public sealed class StackTests
         Assert.Throws<InvalidDataException>(() => PredictStage.OnlyFold(rows, 7));
     }
 }
+
+public sealed class StackStageTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fkd-stack-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static float[] Coords(Random r) => [.. Enumerable.Range(0, 30).Select(_ => (float)(20 + 56 * r.NextDouble()))];
+
+    private async Task<Fkd.Flow.Stages.ResolvedInput> Preds(string name, IEnumerable<Prediction> rows)
+    {
+        var path = Path.Combine(_dir, name);
+        await PredictionTable.WriteAsync(path, [.. rows], new Dictionary<string, string>());
+        return new(name, name, path, IsFile: true);
+    }
+
+    private static Fkd.Flow.Stages.StageContext Context(string output, int models, Dictionary<string, Fkd.Flow.Stages.ResolvedInput> inputs,
+        Dictionary<string, ImmutableArray<Fkd.Flow.Stages.ResolvedInput>> lists) =>
+        new("stack", "k", new SortedDictionary<string, System.Text.Json.Nodes.JsonNode>
+            {
+                ["models"] = System.Text.Json.Nodes.JsonValue.Create((long)models),
+                ["features"] = System.Text.Json.Nodes.JsonValue.Create("linear"),
+                ["alpha"] = System.Text.Json.Nodes.JsonValue.Create(1.0),
+            }.ToImmutableSortedDictionary(),
+            inputs.ToImmutableDictionary(), output, Serilog.Core.Logger.None, new Progress<Fkd.Flow.Stages.StageProgress>(), Path.Combine(output, ".s"), lists.ToImmutableDictionary());
+
+    [Fact]
+    public async Task The_stage_groups_oof_files_by_model_and_writes_predictions_and_weights()
+    {
+        var r = new Random(2);
+        var truthRows = Enumerable.Range(0, 300).Select(i => new FaceRow(i, i, $"h{i}", new byte[Keypoints.PixelCount], Coords(r), FaceRow.NoTags.Add("fold", i % 2))).ToList();
+        var truthPath = Path.Combine(_dir, "truth.parquet");
+        await FaceTable.WriteAsync(truthPath, truthRows, new Dictionary<string, string>());
+        float[] Noisy(float[] t, double sd) => [.. t.Select(v => v + (float)(sd * (r.NextDouble() - 0.5)))];
+        // model 0 is good, model 1 is bad: the stack should lean on model 0.
+        var oof = new List<Fkd.Flow.Stages.ResolvedInput>();
+        foreach (var (m, sd) in new[] { (0, 1.0), (1, 20.0) })
+            for (var f = 0; f < 2; f++)
+                oof.Add(await Preds($"oof{m}{f}.parquet", truthRows.Where(t => t.Tags["fold"] == f).Select(t => new Prediction(t.Id, t.Hash, Noisy(t.Coords, sd)))));
+        var targetTruth = Enumerable.Range(100, 10).Select(i => (Id: (long)i, C: Coords(r))).ToList();
+        var predict = new List<Fkd.Flow.Stages.ResolvedInput>
+        {
+            await Preds("p0.parquet", targetTruth.Select(t => new Prediction(t.Id, $"h{t.Id}", Noisy(t.C, 1.0)))),
+            await Preds("p1.parquet", targetTruth.Select(t => new Prediction(t.Id, $"h{t.Id}", Noisy(t.C, 20.0)))),
+        };
+        var output = Path.Combine(_dir, "out");
+        Directory.CreateDirectory(output);
+        var inputs = new Dictionary<string, Fkd.Flow.Stages.ResolvedInput> { ["truth"] = new("truth", "t", truthPath, true) };
+        var outcome = await new StackStage().RunAsync(Context(output, 2, inputs, new() { ["oof"] = [.. oof], ["predict"] = [.. predict] }), CancellationToken.None);
+
+        Assert.Equal(10, outcome.Rows);
+        Assert.Equal("300", outcome.Facts["oof_rows"]);
+        Assert.Equal("2", outcome.Facts["folds"]);
+        Assert.True(double.Parse(outcome.Facts["oof_rmse_m0"], System.Globalization.CultureInfo.InvariantCulture) < 1);
+        var stacked = (await PredictionTable.ReadAsync(Path.Combine(output, "predictions.parquet"))).ToDictionary(p => p.Id, p => p.Coords);
+        var rmse = Rmse.Of(targetTruth.Select(t => (t.Id, t.C)), stacked).Overall;
+        Assert.True(rmse < 1, $"stack RMSE {rmse:F2}");
+        Assert.True(File.Exists(Path.Combine(output, "weights.parquet")));
+
+        // Three oof files cannot be two models' folds; one predict file is not two models'.
+        var bad = Path.Combine(_dir, "bad");
+        Directory.CreateDirectory(bad);
+        await Assert.ThrowsAsync<InvalidDataException>(() => new StackStage().RunAsync(Context(bad, 2, inputs, new() { ["oof"] = [.. oof.Take(3)], ["predict"] = [.. predict] }), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidDataException>(() => new StackStage().RunAsync(Context(bad, 2, inputs, new() { ["oof"] = [.. oof], ["predict"] = [predict[0]] }), CancellationToken.None));
+    }
+}
