@@ -72,6 +72,40 @@ public sealed record StackModel(string Features, int Models, RidgeFit?[] Fits, d
         return new StackModel(features, models, Ridge.FitColumns(x, targets, alpha), fill);
     }
 
+    /// <summary>
+    /// Pure. Picks the alpha with the lowest pooled RMSE when each fold's rows are predicted by a
+    /// stack fitted on the other folds' rows (<paramref name="folds"/>[row] is the row's fold tag).
+    /// Returns the alpha and every candidate's cross-validated RMSE, in the order given.
+    /// </summary>
+    public static (double Alpha, ImmutableArray<(double Alpha, double Rmse)> Scores) ChooseAlpha(
+        IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, IReadOnlyList<long> folds, string features, IReadOnlyList<double> alphas)
+    {
+        if (alphas.Count == 0) throw new ArgumentException("no alphas to choose from");
+        var distinct = folds.Distinct().Order().ToArray();
+        if (distinct.Length < 2) throw new ArgumentException("choosing alpha needs rows from at least two folds");
+        var scores = ImmutableArray.CreateBuilder<(double, double)>();
+        foreach (var alpha in alphas)
+        {
+            var sse = new double[distinct.Length];
+            var count = new long[distinct.Length];
+            Parallel.For(0, distinct.Length, k =>
+            {
+                var train = Enumerable.Range(0, oof.Count).Where(i => folds[i] != distinct[k]).ToArray();
+                var fit = Fit([.. train.Select(i => oof[i])], [.. train.Select(i => truth[i])], features, alpha);
+                for (var i = 0; i < oof.Count; i++)
+                {
+                    if (folds[i] != distinct[k]) continue;
+                    var p = fit.Predict(oof[i]);
+                    for (var c = 0; c < p.Length; c++)
+                        if (!float.IsNaN(truth[i][c]) && !float.IsNaN(p[c])) { var d = p[c] - (double)truth[i][c]; sse[k] += d * d; count[k]++; }
+                }
+            });
+            scores.Add((alpha, Math.Sqrt(sse.Sum() / Math.Max(1, count.Sum()))));
+        }
+        var best = scores.MinBy(s => s.Item2);
+        return (best.Item1, scores.ToImmutable());
+    }
+
     public float[] Predict(IReadOnlyList<float[]> perModel)
     {
         if (perModel.Count != Models) throw new ArgumentException($"expected {Models} models' predictions, got {perModel.Count}");

@@ -22,7 +22,8 @@ public sealed class StackStage : FaceStage
     [
         ParamDecl.Int("models", 2, "how many base models; the oof list is grouped models × folds", min: 1),
         ParamDecl.OneOf("features", "linear", "linear: the 30 predictions per model; pairwise: also the 435 products within each model's 30", "linear", "pairwise"),
-        ParamDecl.Float("alpha", 1.0, "ridge L2 penalty on standardised features", min: 1e-12),
+        ParamDecl.Float("alpha", 1.0, "ridge L2 penalty on standardised features (when alphas is empty)", min: 1e-12),
+        ParamDecl.Floats("alphas", [], "candidate penalties: when given, alpha is chosen among them by cross-validation over the truth rows' fold tags"),
     ];
     public override ImmutableArray<InputDecl> Inputs =>
     [
@@ -58,7 +59,21 @@ public sealed class StackStage : FaceStage
         var truth = (await ReadFaces(ctx, "truth", ct)).Where(t => oof.All(o => o.ContainsKey(t.Id))).ToList();
         if (truth.Count == 0) throw new InvalidDataException("no truth row has an out-of-fold prediction from every model");
 
-        var fit = StackModel.Fit([.. truth.Select(t => (IReadOnlyList<float[]>)[.. oof.Select(o => o[t.Id])])], [.. truth.Select(t => t.Coords)], features, ctx.Float("alpha"));
+        IReadOnlyList<IReadOnlyList<float[]>> x = [.. truth.Select(t => (IReadOnlyList<float[]>)[.. oof.Select(o => o[t.Id])])];
+        IReadOnlyList<float[]> y = [.. truth.Select(t => t.Coords)];
+        var alpha = ctx.Float("alpha");
+        var facts = new List<(string, object)>();
+        if (ctx.Floats("alphas") is { Length: > 0 } alphas)
+        {
+            if (alphas.Any(a => a <= 0)) throw new InvalidDataException("alphas must be > 0");
+            if (truth.Any(t => !t.Tags.ContainsKey("fold"))) throw new InvalidDataException("choosing alpha needs truth rows tagged with 'fold' (split/train.parquet)");
+            var (best, scores) = StackModel.ChooseAlpha(x, y, [.. truth.Select(t => t.Tags["fold"])], features, alphas);
+            alpha = best;
+            foreach (var (a, r) in scores) facts.Add(($"cv_rmse_alpha_{a.ToString(CultureInfo.InvariantCulture)}", F(r)));
+            ctx.Log.Information("Cross-validated alpha {Alpha} ({Scores})", best, string.Join(", ", scores.Select(s => $"{s.Alpha}: {s.Rmse:F3}")));
+        }
+        facts.Add(("alpha", alpha));
+        var fit = StackModel.Fit(x, y, features, alpha);
 
         var targets = new List<Dictionary<long, Prediction>>();
         foreach (var f in predictFiles) targets.Add((await PredictionTable.ReadAsync(f.Path, ct)).ToDictionary(p => p.Id));
@@ -67,7 +82,7 @@ public sealed class StackStage : FaceStage
         await PredictionTable.WriteAsync(ctx.Output("predictions.parquet"), stacked, MetadataFor(ctx), ct);
         await WriteWeights(ctx.Output("weights.parquet"), fit, MetadataFor(ctx), ct);
 
-        var facts = new List<(string, object)> { ("features", StackFeatures.PerModel(features) * models), ("oof_rows", truth.Count), ("folds", folds) };
+        facts.AddRange([("features", StackFeatures.PerModel(features) * models), ("oof_rows", truth.Count), ("folds", folds)]);
         for (var m = 0; m < models; m++)
             facts.Add(($"oof_rmse_m{m}", F(Rmse.Of(truth.Select(t => (t.Id, t.Coords)), oof[m]).Overall)));
         var fitted = truth.ToDictionary(t => t.Id, t => fit.Predict([.. oof.Select(o => o[t.Id])]));

@@ -114,6 +114,20 @@ public sealed class StackTests
         Assert.True(stacked < Math.Min(first, second) * 0.9, $"stack {stacked:F3} vs copies {first:F3}, {second:F3}");
     }
 
+    [Fact]
+    public void Cross_validation_prefers_a_strong_penalty_when_features_are_noise_and_a_weak_one_when_they_carry_the_truth()
+    {
+        var r = new Random(4);
+        var (truth, models) = Noisy(r, 200);
+        long[] folds = [.. Enumerable.Range(0, 200).Select(i => (long)(i % 5))];
+        var (good, scores) = StackModel.ChooseAlpha(models, truth, folds, "linear", [0.01, 1e6]);
+        Assert.Equal(0.01, good);
+        Assert.Equal([0.01, 1e6], scores.Select(s => s.Alpha));
+        var noise = models.Select(_ => (IReadOnlyList<float[]>)[Enumerable.Range(0, 30).Select(_ => (float)(20 + 56 * r.NextDouble())).ToArray()]).ToList();
+        var (strong, _) = StackModel.ChooseAlpha(noise, truth, folds, "linear", [0.01, 1e6]);
+        Assert.Equal(1e6, strong);
+    }
+
     private static FaceRow Face(long id, long? fold) =>
         new(id, (int)id, $"h{id}", new byte[Keypoints.PixelCount], Faces.Face.MissingCoords(),
             fold is { } f ? FaceRow.NoTags.Add("fold", f) : FaceRow.NoTags);
@@ -158,6 +172,7 @@ public sealed class StackStageTests : IDisposable
                 ["models"] = System.Text.Json.Nodes.JsonValue.Create((long)models),
                 ["features"] = System.Text.Json.Nodes.JsonValue.Create("linear"),
                 ["alpha"] = System.Text.Json.Nodes.JsonValue.Create(1.0),
+                ["alphas"] = new System.Text.Json.Nodes.JsonArray(1.0, 100.0),
             }.ToImmutableSortedDictionary(),
             inputs.ToImmutableDictionary(), output, Serilog.Core.Logger.None, new Progress<Fkd.Flow.Stages.StageProgress>(), Path.Combine(output, ".s"), lists.ToImmutableDictionary());
 
@@ -188,6 +203,8 @@ public sealed class StackStageTests : IDisposable
         Assert.Equal(10, outcome.Rows);
         Assert.Equal("300", outcome.Facts["oof_rows"]);
         Assert.Equal("2", outcome.Facts["folds"]);
+        Assert.Contains(outcome.Facts["alpha"], new[] { "1", "100" });
+        Assert.True(outcome.Facts.ContainsKey("cv_rmse_alpha_100"));
         Assert.True(double.Parse(outcome.Facts["oof_rmse_m0"], System.Globalization.CultureInfo.InvariantCulture) < 1);
         var stacked = (await PredictionTable.ReadAsync(Path.Combine(output, "predictions.parquet"))).ToDictionary(p => p.Id, p => p.Coords);
         var rmse = Rmse.Of(targetTruth.Select(t => (t.Id, t.C)), stacked).Overall;
