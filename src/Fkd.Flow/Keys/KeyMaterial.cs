@@ -6,7 +6,7 @@ namespace Fkd.Flow.Keys;
 /// Everything a stage's key is made of, kept in its manifest so a later run can say which part
 /// changed. Nothing machine-specific (paths, user, environment) belongs here.
 /// </summary>
-/// <param name="Inputs">Input name → the key it resolved to (a stage entry key, <c>key/file</c>, or <c>file:xxh128</c> for a file on disk).</param>
+/// <param name="Inputs">Input name → the key it resolved to (a stage entry key, <c>key/file</c>, or <c>file:xxh128</c> for a file on disk; a list input: <see cref="ListKey"/> of its elements' keys).</param>
 public sealed record KeyMaterial(
     string Kind,
     int Version,

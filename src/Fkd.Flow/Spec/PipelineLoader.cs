@@ -45,7 +45,9 @@ public static class PipelineLoader
     /// <summary>
     /// <c>stage.name=value</c>: sets input <c>name</c> if the stage's kind has such an input (value
     /// is a stage reference or a path, relative to the working directory), else parameter <c>name</c>
-    /// (value read as JSON when it parses as JSON, else as a string).
+    /// (value read as JSON when it parses as JSON, else as a string). A list input takes a JSON
+    /// array of references (<c>stage.oof=["a-*/x.parquet", "b/x.parquet"]</c>) or one reference.
+    /// Overrides apply before <c>foreach</c> expansion: <c>family.param=v</c> sets every expansion.
     /// </summary>
     public static Validation<SpecError, JsonObject> ApplyOverrides(JsonObject root, IEnumerable<string> sets, StageRegistry registry, string workingDir)
     {
