@@ -139,10 +139,10 @@ public class GeometryTests
             var (qx, qy) = Affine2D.Rotate(deg).Apply(x, y);
             var before = Math.Sqrt((x - 47.5) * (x - 47.5) + (y - 47.5) * (y - 47.5));
             var after = Math.Sqrt((qx - 47.5) * (qx - 47.5) + (qy - 47.5) * (qy - 47.5));
-            Assert.Equal(before, after, 9);
+            Assert.Equal(before, after, 1e-9);
             var t = deg * Math.PI / 180;
-            Assert.Equal(47.5 + Math.Cos(t) * (x - 47.5) + Math.Sin(t) * (y - 47.5), qx, 9);
-            Assert.Equal(47.5 - Math.Sin(t) * (x - 47.5) + Math.Cos(t) * (y - 47.5), qy, 9);
+            Assert.Equal(47.5 + Math.Cos(t) * (x - 47.5) + Math.Sin(t) * (y - 47.5), qx, 1e-9);
+            Assert.Equal(47.5 - Math.Sin(t) * (x - 47.5) + Math.Cos(t) * (y - 47.5), qy, 1e-9);
         }, iter: 500);
     }
 
@@ -169,9 +169,9 @@ public class GeometryTests
             var m = a.Then(b).Then(c).Then(d);
             var p = a.Apply(x, y); p = b.Apply(p.X, p.Y); p = c.Apply(p.X, p.Y); p = d.Apply(p.X, p.Y);
             var q = m.Apply(x, y);
-            Assert.Equal(p.X, q.X, 9); Assert.Equal(p.Y, q.Y, 9);
+            Assert.Equal(p.X, q.X, 1e-9); Assert.Equal(p.Y, q.Y, 1e-9);
             var r = m.Inverse().Apply(q.X, q.Y);
-            Assert.Equal(x, r.X, 9); Assert.Equal(y, r.Y, 9);
+            Assert.Equal(x, r.X, 1e-9); Assert.Equal(y, r.Y, 1e-9);
         }, iter: 300);
     }
 

@@ -20,6 +20,7 @@ public sealed class MemoryTests(ITestOutputHelper output) : IDisposable
     public void Resident_memory_stays_flat_over_ten_epochs()
     {
         TorchRuntime.EnsureInitialized(2);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var train = TrainingTests.Dots(256, 30, seed: 11, missing: 0.3);
         var options = new TrainOptions(Model: "cnn-small", Epochs: 10, BatchSize: 32, LearningRate: 1e-3,
             Schedule: "none", Seed: 3, Threads: 2, Device: "cpu");
@@ -28,9 +29,11 @@ public sealed class MemoryTests(ITestOutputHelper output) : IDisposable
         var sw = Stopwatch.StartNew();
         Trainer.Train(train, null, options, _dir, m =>
         {
+            // Aggressive: also hands freed managed memory back to the OS, so what earlier tests in this
+            // process left behind cannot shrink (or swell) the reading and mask what training does.
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            GC.Collect();
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             using var p = Process.GetCurrentProcess();
             p.Refresh();
             resident[m.Epoch] = p.WorkingSet64;
