@@ -30,15 +30,18 @@ public static class ParseBenchmark
             if (!s.Quick) await Once(path, outDir.FullName, ct); // warm-up: JIT and page cache
             var total = new List<double>(); var parse = new List<double>(); var write = new List<double>(); var cpu = new List<double>();
             var rows = 0; long parquetBytes = 0;
+            var peaks = new List<double>();
             using var proc = Process.GetCurrentProcess();
             for (var i = 0; i < repeats; i++)
             {
-                GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+                GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(2, GCCollectionMode.Aggressive, true, true);
+                var peakReset = ResetPeakResident();
                 proc.Refresh();
                 var cpu0 = proc.TotalProcessorTime;
                 var r = await Once(path, outDir.FullName, ct);
                 proc.Refresh();
                 cpu.Add((proc.TotalProcessorTime - cpu0).TotalSeconds);
+                if (peakReset) peaks.Add(proc.PeakWorkingSet64);
                 total.Add(r.Parse + r.Write); parse.Add(r.Parse); write.Add(r.Write);
                 rows = r.Rows; parquetBytes = r.ParquetBytes;
             }
@@ -64,9 +67,11 @@ public static class ParseBenchmark
                 ["median_cpu_seconds"] = Math.Round(Ratios.Median(cpu), 4),
                 ["gb_per_cpu_second"] = Math.Round(bytes / Ratios.Median(cpu) / 1e9, 4), // less sensitive to a busy machine
                 ["parquet_bytes"] = parquetBytes,
-                ["peak_working_set_bytes"] = proc.PeakWorkingSet64,
-                ["peak_working_set_over_file_size"] = Math.Round(proc.PeakWorkingSet64 / (double)bytes, 3),
-                ["ours_measures"] = "the parse stage's ParseToParquet: KaggleCsvReader (strict, all fields validated) streaming blocks into FaceTable.Writer (Parquet, zstd fastest) with image hashes, parse and write overlapped",
+                // Per repeat when the kernel lets us reset the high-water mark (Linux), else over the whole process.
+                ["peak_working_set_scope"] = peaks.Count > 0 ? "per repeat (median)" : "whole process",
+                ["peak_working_set_bytes"] = peaks.Count > 0 ? (long)Ratios.Median(peaks) : proc.PeakWorkingSet64,
+                ["peak_working_set_over_file_size"] = Math.Round((peaks.Count > 0 ? Ratios.Median(peaks) : proc.PeakWorkingSet64) / (double)bytes, 3),
+                ["ours_measures"] = "the parse stage's ParseToParquet: KaggleCsvReader (strict, all fields validated) streaming blocks into FaceTable.Writer (Parquet, Snappy) with image hashes, parse and write overlapped",
                 ["peer_measures"] = "pandas.read_csv + np.array(s.split(), dtype=np.uint8) per Image, stacked; no validation, nothing written",
                 ["peer_output"] = peerResult.Output?.DeepClone(),
             };
@@ -76,6 +81,13 @@ public static class ParseBenchmark
         {
             try { outDir.Delete(recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>Linux: writing 5 to /proc/self/clear_refs resets the peak resident size (VmHWM) that PeakWorkingSet64 reads.</summary>
+    private static bool ResetPeakResident()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { return false; }
     }
 
     private static async Task<(double Parse, double Write, int Rows, long ParquetBytes)> Once(string path, string outDir, CancellationToken ct)
