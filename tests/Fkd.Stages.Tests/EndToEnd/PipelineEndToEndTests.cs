@@ -76,6 +76,18 @@ public sealed class PipelineEndToEndTests : IDisposable
         Assert.Equal("2", fixes.Facts["dropped"]); // the two blank images, through the generator's drop list
         Assert.True(int.Parse(fixes.Facts["fixed_keypoints"]) >= 2);
 
+        // Other tools read the tables: DuckDB sees every distinct image the parse stage wrote.
+        using (var conn = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = $"select count(*), count(distinct image_hash) from read_parquet('{Path.Combine(store.EntryPath(plan["train_rows"].Key), "faces.parquet")}')";
+            using var reader = cmd.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal(160L, Convert.ToInt64(reader.GetValue(0)));
+            Assert.Equal(dedup.Rows, Convert.ToInt64(reader.GetValue(1)));
+        }
+
         var second = (await Run(store)).Result;
         Assert.All(second.Stages, s => Assert.Equal(StageStatus.Cached, s.Status));
 
