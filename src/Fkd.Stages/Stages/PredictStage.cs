@@ -11,7 +11,7 @@ public sealed class PredictStage : FaceStage
     public override string Kind => "predict";
     public override int Version => 1;
     public override string Description => "predict keypoints for a face table with a trained model";
-    public override string KeyFacts => $"torchsharp={Torch.TorchRuntime.TorchSharpVersion};libtorch={Torch.TorchRuntime.LibTorchVersion};backend={TorchBackend.Name}";
+    public override string KeyFacts => TorchBackend.KeyFacts;
     public override ImmutableArray<ParamDecl> Params =>
     [
         ParamDecl.Int("threads", 0, "torch threads (0 = all cores)", min: 0),

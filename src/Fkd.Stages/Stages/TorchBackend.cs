@@ -8,4 +8,7 @@ public static class TorchBackend
 #else
     public const string Name = "cpu";
 #endif
+
+    /// <summary>Library versions and backend: part of the key of every stage that runs torch, since they change its numbers.</summary>
+    public const string KeyFacts = $"torchsharp={Torch.TorchRuntime.TorchSharpVersion};libtorch={Torch.TorchRuntime.LibTorchVersion};backend={Name}";
 }

@@ -30,7 +30,7 @@ public sealed class TrainStage : FaceStage
     public override string Description => "train a keypoint CNN (TorchSharp), masked loss for missing keypoints";
 
     /// <summary>Versions and backend that change numeric results. Constants: computing them must not load libtorch.</summary>
-    public override string KeyFacts => $"torchsharp={Torch.TorchRuntime.TorchSharpVersion};libtorch={Torch.TorchRuntime.LibTorchVersion};backend={TorchBackend.Name}";
+    public override string KeyFacts => TorchBackend.KeyFacts;
 
     public override ImmutableArray<ParamDecl> Params =>
     [

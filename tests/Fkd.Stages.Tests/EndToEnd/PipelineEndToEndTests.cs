@@ -26,12 +26,8 @@ public sealed class PipelineEndToEndTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    private static string RepoFile(string relative)
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Fkd.Flow.sln"))) d = d.Parent;
-        return Path.Combine(d?.FullName ?? throw new InvalidOperationException("repo root not found"), relative);
-    }
+    private static string RepoFile(string relative) =>
+        Path.Combine(Fkd.Stages.Tests.Parsing.RepoPaths.Root ?? throw new InvalidOperationException("repo root not found"), relative);
 
     private async Task<(RunResult Result, Plan Plan)> Run(ArtifactStore store, params string[] extra)
     {
