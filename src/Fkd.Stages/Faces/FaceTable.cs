@@ -39,8 +39,9 @@ public static class FaceTable
 
     /// <summary>
     /// Zstd at its fastest level, set explicitly (the library's default level is its slowest and took
-    /// 28 s for 7,049 faces). Not Snappy: with Parquet.Net 6.1's Snappy a Release run of the full
-    /// pipeline read every image hash back alike and DuckDB rejected the files as corrupt.
+    /// 28 s for 7,049 faces). Not Snappy: Parquet.Net 6.1's Snappy garbled files when two stages wrote
+    /// at once (two parse stages in parallel: 2,000 faces read back with one image hash; DuckDB called
+    /// the files corrupt), while one stage at a time was fine.
     /// </summary>
     public static ParquetOptions WriteOptions => new() { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = CompressionLevel.Fastest };
 

@@ -13,8 +13,8 @@ public sealed class FaceTableTests : IDisposable
     public async Task Several_row_groups_of_distinct_faces_read_back_exactly()
     {
         // More rows than one row group of real-looking (compressible) faces: a codec that garbles large
-        // pages fails here. Parquet.Net 6.1's Snappy did when two stages wrote at once: every image hash
-        // read back alike and DuckDB called the file corrupt. Random bytes would not show it (stored raw).
+        // pages fails here. Parquet.Net 6.1's Snappy did when two parse stages wrote at once in a full run
+        // (this test did not reproduce that race). Random bytes would not show such faults (stored raw).
         var faces = Fkd.Stages.Synthetic.SyntheticFaces.Generate(new(TrainRows: FaceTable.RowGroupSize + 300, TestRows: 1)).Train;
         var rows = faces.Select((f, i) =>
         {
