@@ -31,17 +31,22 @@ public static class FaceTable
 {
     public const int RowGroupSize = 2048;
 
-    private static readonly DataField<long> IdField = new("id");
-    private static readonly DataField<int> LineField = new("line");
-    private static readonly DataField<string> HashField = new("image_hash");
-    private static readonly DataField<byte[]> ImageField = new("image");
-    private static readonly ImmutableArray<DataField<float?>> CoordFields = [.. Keypoints.Columns.Select(c => new DataField<float?>(c))];
+    /// <summary>
+    /// The columns of one file. Made fresh for every writer: Parquet.Net's fields are mutable (a schema
+    /// takes them as its children), and fields shared by two writers at once garbled both files.
+    /// </summary>
+    private sealed class Fields
+    {
+        public readonly DataField<long> Id = new("id");
+        public readonly DataField<int> Line = new("line");
+        public readonly DataField<string> Hash = new("image_hash");
+        public readonly DataField<byte[]> Image = new("image");
+        public readonly DataField<float?>[] Coords = [.. Keypoints.Columns.Select(c => new DataField<float?>(c))];
+    }
 
     /// <summary>
     /// Zstd at its fastest level, set explicitly (the library's default level is its slowest and took
-    /// 28 s for 7,049 faces). Not Snappy: Parquet.Net 6.1's Snappy garbled files when two stages wrote
-    /// at once (two parse stages in parallel: 2,000 faces read back with one image hash; DuckDB called
-    /// the files corrupt), while one stage at a time was fine.
+    /// 28 s for 7,049 faces).
     /// </summary>
     public static ParquetOptions WriteOptions => new() { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = CompressionLevel.Fastest };
 
@@ -59,23 +64,25 @@ public static class FaceTable
     {
         private readonly Stream _file;
         private readonly ParquetWriter _writer;
+        private readonly Fields _fields;
         private readonly string[] _tags;
         private readonly DataField<long?>[] _tagFields;
 
-        private Writer(Stream file, ParquetWriter writer, string[] tags, DataField<long?>[] tagFields)
+        private Writer(Stream file, ParquetWriter writer, Fields fields, string[] tags, DataField<long?>[] tagFields)
         {
-            _file = file; _writer = writer; _tags = tags; _tagFields = tagFields;
+            _file = file; _writer = writer; _fields = fields; _tags = tags; _tagFields = tagFields;
         }
 
         /// <param name="tags">The tag columns every row group will carry (rows lacking a tag get null).</param>
         public static async Task<Writer> CreateAsync(string path, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
         {
             var tagFields = tags.Select(t => new DataField<long?>(t)).ToArray();
-            var schema = new ParquetSchema([IdField, LineField, HashField, ImageField, .. CoordFields, .. tagFields]);
+            var f = new Fields();
+            var schema = new ParquetSchema([f.Id, f.Line, f.Hash, f.Image, .. f.Coords, .. tagFields]);
             var fs = File.Create(path);
             var writer = await ParquetWriter.CreateAsync(schema, fs, WriteOptions, cancellationToken: ct);
             writer.CustomMetadata = metadata.ToDictionary();
-            return new Writer(fs, writer, [.. tags], tagFields);
+            return new Writer(fs, writer, f, [.. tags], tagFields);
         }
 
         public async Task WriteRowGroupAsync(IReadOnlyList<FaceRow> slice, CancellationToken ct)
@@ -84,15 +91,16 @@ public static class FaceTable
             var tags = _tags;
             var tagFields = _tagFields;
             using var rg = _writer.CreateRowGroup();
-            await rg.WriteAsync<long>(IdField, (ReadOnlyMemory<long>)slice.Select(r => r.Id).ToArray(), null, null, ct);
-            await rg.WriteAsync<int>(LineField, (ReadOnlyMemory<int>)slice.Select(r => r.Line).ToArray(), null, null, ct);
-            await rg.WriteAsync(HashField, slice.Select(r => r.Hash).ToArray());
-            await rg.WriteAsync(ImageField, slice.Select(r => r.Pixels).ToArray());
+            var f = _fields;
+            await rg.WriteAsync<long>(f.Id, (ReadOnlyMemory<long>)slice.Select(r => r.Id).ToArray(), null, null, ct);
+            await rg.WriteAsync<int>(f.Line, (ReadOnlyMemory<int>)slice.Select(r => r.Line).ToArray(), null, null, ct);
+            await rg.WriteAsync(f.Hash, slice.Select(r => r.Hash).ToArray());
+            await rg.WriteAsync(f.Image, slice.Select(r => r.Pixels).ToArray());
             for (var c = 0; c < Keypoints.CoordCount; c++)
             {
                 var col = new float?[n];
                 for (var i = 0; i < n; i++) { var v = slice[i].Coords[c]; col[i] = float.IsNaN(v) ? null : v; }
-                await rg.WriteAsync<float>(CoordFields[c], (ReadOnlyMemory<float?>)col, null, null, ct);
+                await rg.WriteAsync<float>(f.Coords[c], (ReadOnlyMemory<float?>)col, null, null, ct);
             }
             for (var t = 0; t < tags.Length; t++)
             {

@@ -11,12 +11,13 @@ public sealed record Prediction(long Id, string Hash, float[] Coords);
 /// <summary>Parquet layout of predictions: <c>id</c> int64, <c>image_hash</c> string, the 30 Kaggle columns as nullable float.</summary>
 public static class PredictionTable
 {
-    private static readonly DataField<long> IdField = new("id");
-    private static readonly DataField<string> HashField = new("image_hash");
-    private static readonly ImmutableArray<DataField<float?>> CoordFields = [.. Keypoints.Columns.Select(c => new DataField<float?>(c))];
 
     public static async Task WriteAsync(string path, IReadOnlyList<Prediction> rows, IReadOnlyDictionary<string, string> metadata, CancellationToken ct = default)
     {
+        // Fresh fields per file: Parquet.Net's fields are mutable and must not be shared by concurrent writers.
+        var IdField = new DataField<long>("id");
+        var HashField = new DataField<string>("image_hash");
+        DataField<float?>[] CoordFields = [.. Keypoints.Columns.Select(c => new DataField<float?>(c))];
         var schema = new ParquetSchema([IdField, HashField, .. CoordFields]);
         await using var fs = File.Create(path);
         await using var writer = await ParquetWriter.CreateAsync(schema, fs, FaceTable.WriteOptions, cancellationToken: ct);
