@@ -19,44 +19,43 @@ public static class KaggleCsvWriter
     // Longest row: 30 coordinates (≤ 16 bytes each with comma) + 9,216 × "255 " + newline.
     private const int RowCapacity = 30 * 16 + Keypoints.PixelCount * 4 + 64;
 
-    public static void WriteTraining(Stream stream, IEnumerable<Face> faces)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(faces);
-        var buf = ArrayPool<byte>.Shared.Rent(RowCapacity);
-        try
+    public static void WriteTraining(Stream stream, IEnumerable<Face> faces) =>
+        WriteRows(stream, faces, TrainingHeader, (f, buf) =>
         {
-            WriteLine(stream, TrainingHeader);
-            foreach (var f in faces)
+            if (f.Coords.Length != Keypoints.CoordCount)
+                throw new ArgumentException($"face {f.Id}: {f.Coords.Length} coordinates, expected {Keypoints.CoordCount}");
+            var n = 0;
+            foreach (var c in f.Coords)
             {
-                if (f.Coords.Length != Keypoints.CoordCount)
-                    throw new ArgumentException($"face {f.Id}: {f.Coords.Length} coordinates, expected {Keypoints.CoordCount}");
-                var n = 0;
-                foreach (var c in f.Coords)
-                {
-                    if (!float.IsNaN(c)) n += FormatCoord(c, buf.AsSpan(n));
-                    buf[n++] = (byte)',';
-                }
-                n += FormatPixels(f, buf.AsSpan(n));
-                buf[n++] = (byte)'\n';
-                stream.Write(buf, 0, n);
-            }
-        }
-        finally { ArrayPool<byte>.Shared.Return(buf); }
-    }
-
-    public static void WriteTest(Stream stream, IEnumerable<Face> faces)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(faces);
-        var buf = ArrayPool<byte>.Shared.Rent(RowCapacity);
-        try
-        {
-            WriteLine(stream, TestHeader);
-            foreach (var f in faces)
-            {
-                if (!f.Id.TryFormat(buf, out var n, default, CultureInfo.InvariantCulture)) throw new InvalidOperationException();
+                if (!float.IsNaN(c)) n += FormatCoord(c, buf[n..]);
                 buf[n++] = (byte)',';
+            }
+            return n;
+        });
+
+    public static void WriteTest(Stream stream, IEnumerable<Face> faces) =>
+        WriteRows(stream, faces, TestHeader, (f, buf) =>
+        {
+            if (!f.Id.TryFormat(buf, out var n, default, CultureInfo.InvariantCulture)) throw new InvalidOperationException();
+            buf[n++] = (byte)',';
+            return n;
+        });
+
+    /// <summary>Writes bytes into the row buffer, returning how many; the row's leading fields before Image.</summary>
+    private delegate int RowPrefix(Face face, Span<byte> buffer);
+
+    /// <summary>Header, then per face: its leading fields, the 9,216 pixels and a newline, from one pooled buffer.</summary>
+    private static void WriteRows(Stream stream, IEnumerable<Face> faces, string header, RowPrefix prefix)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(faces);
+        var buf = ArrayPool<byte>.Shared.Rent(RowCapacity);
+        try
+        {
+            WriteLine(stream, header);
+            foreach (var f in faces)
+            {
+                var n = prefix(f, buf);
                 n += FormatPixels(f, buf.AsSpan(n));
                 buf[n++] = (byte)'\n';
                 stream.Write(buf, 0, n);
