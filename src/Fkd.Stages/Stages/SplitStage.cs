@@ -51,19 +51,16 @@ public sealed class SplitStage : FaceStage
 
     private static Dictionary<long, string> ReadGroups(string path, string column)
     {
-        var lines = File.ReadAllLines(path);
-        var header = lines[0].TrimStart('\uFEFF').Split(',');
-        var rowIx = Array.IndexOf(header, "row");
-        var gIx = Array.IndexOf(header, column);
+        var csv = SimpleCsv.Read(path);
+        var rowIx = csv.IndexOf("row");
+        var gIx = csv.IndexOf(column);
         if (rowIx < 0 || gIx < 0)
-            throw new InvalidDataException($"{Path.GetFileName(path)}:1:1: header: expected columns 'row' and '{column}', found {lines[0]}");
+            throw new InvalidDataException($"{csv.Name}:1:1: header: expected columns 'row' and '{column}', found {csv.HeaderLine}");
         var map = new Dictionary<long, string>();
-        for (var i = 1; i < lines.Length; i++)
+        foreach (var (line, f) in csv.Rows(strictBlank: true))
         {
-            if (lines[i].Length == 0) continue;
-            var f = lines[i].Split(',');
-            if (f.Length != header.Length || !long.TryParse(f[rowIx], out var row))
-                throw new InvalidDataException($"{Path.GetFileName(path)}:{i + 1}:1: expected {header.Length} fields with an integer row");
+            if (f.Length != csv.Header.Length || !long.TryParse(f[rowIx], out var row))
+                throw new InvalidDataException($"{csv.Name}:{line}:1: expected {csv.Header.Length} fields with an integer row");
             map[row] = f[gIx];
         }
         return map;

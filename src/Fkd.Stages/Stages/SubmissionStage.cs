@@ -48,20 +48,17 @@ public sealed class SubmissionStage : FaceStage
 
     public static ImmutableArray<(int RowId, long ImageId, string Feature)> ReadLookup(string path)
     {
-        var name = Path.GetFileName(path);
-        var lines = File.ReadAllLines(path);
-        var header = lines.Length > 0 ? lines[0].TrimStart('\uFEFF').Split(',') : [];
-        int Col(string c) => Array.IndexOf(header, c) is var i and >= 0 ? i : throw new InvalidDataException($"{name}:1:1: header: expected a {c} column");
+        var csv = SimpleCsv.Read(path);
+        int Col(string c) => csv.IndexOf(c) is var i and >= 0 ? i : throw new InvalidDataException($"{csv.Name}:1:1: header: expected a {c} column");
         var (ri, ii, fi) = (Col("RowId"), Col("ImageId"), Col("FeatureName"));
         var res = ImmutableArray.CreateBuilder<(int, long, string)>();
-        for (var i = 1; i < lines.Length; i++)
+        foreach (var (line, f) in csv.Rows())
         {
-            if (lines[i].Trim().Length == 0) continue;
-            var f = lines[i].Split(',');
-            if (f.Length < header.Length - 1 || !int.TryParse(f[ri], out var row) || !long.TryParse(f[ii], out var img))
-                throw new InvalidDataException($"{name}:{i + 1}:1: expected RowId,ImageId,FeatureName with integer ids");
+            // Kaggle's table ends with an empty Location column, which a line may leave out.
+            if (f.Length < csv.Header.Length - 1 || !int.TryParse(f[ri], out var row) || !long.TryParse(f[ii], out var img))
+                throw new InvalidDataException($"{csv.Name}:{line}:1: expected RowId,ImageId,FeatureName with integer ids");
             var feat = f[fi].Trim();
-            if (!Keypoints.Columns.Contains(feat)) throw new InvalidDataException($"{name}:{i + 1}: FeatureName: expected a Kaggle keypoint column, found \"{feat}\"");
+            if (!Keypoints.Columns.Contains(feat)) throw new InvalidDataException($"{csv.Name}:{line}: FeatureName: expected a Kaggle keypoint column, found \"{feat}\"");
             res.Add((row, img, feat));
         }
         return res.ToImmutable();
