@@ -68,15 +68,15 @@ public static class TrainBenchmark
         return BenchReport.Combine("train", Math.Round(ours, 1), "images/s", peerResult, higherIsBetter: true, details);
     }
 
-    /// <summary>Synthetic faces as the trainer takes them: pixels / 255, targets (c - 48) / 48, NaN = missing.</summary>
+    /// <summary>Synthetic faces as the trainer takes them: 8-bit pixels, targets (c - 48) / 48, NaN = missing.</summary>
     private static TrainingSet MakeSet(int n)
     {
         var faces = SyntheticFaces.Generate(new SyntheticOptions(TrainRows: n, TestRows: 1)).Train;
-        var pixels = new float[faces.Length * TrainingSet.PixelsPerImage];
+        var pixels = new byte[faces.Length * TrainingSet.PixelsPerImage];
         var targets = new float[faces.Length * Keypoints.CoordCount];
         for (var i = 0; i < faces.Length; i++)
         {
-            for (var p = 0; p < TrainingSet.PixelsPerImage; p++) pixels[i * TrainingSet.PixelsPerImage + p] = faces[i].Pixels[p] / 255f;
+            faces[i].Pixels.CopyTo(pixels, i * TrainingSet.PixelsPerImage);
             for (var c = 0; c < Keypoints.CoordCount; c++) targets[i * Keypoints.CoordCount + c] = (faces[i].Coords[c] - 48f) / 48f;
         }
         return new TrainingSet(faces.Length, pixels, targets);

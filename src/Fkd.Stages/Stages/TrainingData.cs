@@ -8,11 +8,12 @@ public static class TrainingData
 {
     public const float Centre = 48f;
 
-    /// <summary>Pixels /255; targets (y − 48)/48, NaN where missing. targets "four" keeps only the 8 subset coordinates.</summary>
+    /// <summary>Pixels as stored (bytes); targets (y − 48)/48, NaN where missing. targets "four" keeps only the 8 subset coordinates.</summary>
     public static TrainingSet ToSet(IReadOnlyList<FaceRow> rows, string targets)
     {
         var coords = CoordIndices(targets);
-        var pixels = Pixels(rows);
+        var pixels = new byte[rows.Count * Keypoints.PixelCount];
+        for (var i = 0; i < rows.Count; i++) rows[i].Pixels.CopyTo(pixels, i * Keypoints.PixelCount);
         var t = new float[rows.Count * coords.Length];
         for (var i = 0; i < rows.Count; i++)
             for (var j = 0; j < coords.Length; j++)
@@ -20,6 +21,7 @@ public static class TrainingData
         return new TrainingSet(rows.Count, pixels, t);
     }
 
+    /// <summary>Pixels / 255 as floats, row after row (the predictor's input).</summary>
     public static float[] Pixels(IReadOnlyList<FaceRow> rows)
     {
         var p = new float[rows.Count * Keypoints.PixelCount];

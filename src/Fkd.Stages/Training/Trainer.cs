@@ -18,7 +18,6 @@ public static class Trainer
     public const string BestModelFile = "best.model";
     public const string FinalModelFile = "final.model";
 
-    private const int PixelsPerImage = TrainingSet.PixelsPerImage;
     private const double PixelScale = 48.0;
 
     public static TrainResult Train(TrainingSet train, TrainingSet? validation, TrainOptions o,
@@ -50,8 +49,6 @@ public static class Trainer
 
         state ??= new CheckpointState { Options = Fingerprint(o), LearningRate = o.LearningRate };
         var order = Enumerable.Range(0, train.Count).ToArray();
-        var batch = new float[Math.Min(o.BatchSize, train.Count) * PixelsPerImage];
-        var batchTargets = new float[Math.Min(o.BatchSize, train.Count) * outputs];
 
         for (var epoch = state.Epoch + 1; epoch <= o.Epochs; epoch++)
         {
@@ -67,12 +64,14 @@ public static class Trainer
             model.train();
             double lossSum = 0;
             long lossWeight = 0;
-            for (var start = 0; start < train.Count; start += o.BatchSize)
+            // The next batches are gathered on a worker while this thread runs the model.
+            using var feed = BatchFeed.Start(train, order, o.BatchSize, Prefetch, ct);
+            while (feed.Next(ct) is { } host)
             {
-                ct.ThrowIfCancellationRequested();
-                var n = Math.Min(o.BatchSize, train.Count - start);
+                var n = host.Count;
                 using var scope = NewDisposeScope();
-                var (x, y) = MakeBatch(train, order, start, n, outputs, batch, batchTargets, device);
+                var (x, y) = ToTensors(host, outputs, device);
+                feed.Return(host);
                 optimizer.zero_grad();
                 var prediction = model.forward(x);
                 var loss = MaskedLoss.Mse(prediction, y);
@@ -107,18 +106,17 @@ public static class Trainer
         var outputs = set.Outputs;
         var order = Enumerable.Range(0, set.Count).ToArray();
         var bs = Math.Max(1, Math.Min(Math.Max(batchSize, 128), set.Count));
-        var pixels = new float[bs * PixelsPerImage];
-        var targets = new float[bs * outputs];
         double sq = 0;
         long count = 0;
         model.eval();
         using (no_grad())
         {
-            for (var start = 0; start < set.Count; start += bs)
+            using var feed = BatchFeed.Start(set, order, bs, Prefetch);
+            while (feed.Next() is { } host)
             {
-                var n = Math.Min(bs, set.Count - start);
                 using var scope = NewDisposeScope();
-                var (x, y) = MakeBatch(set, order, start, n, outputs, pixels, targets, device);
+                var (x, y) = ToTensors(host, outputs, device);
+                feed.Return(host);
                 var mask = y.isnan().logical_not();
                 var diff = where(mask, model.forward(x) - y, zeros_like(y));
                 sq += diff.square().sum().cpu().item<float>();
@@ -128,19 +126,14 @@ public static class Trainer
         return count == 0 ? double.NaN : Math.Sqrt(sq / count) * PixelScale;
     }
 
-    private static (Tensor X, Tensor Y) MakeBatch(TrainingSet set, int[] order, int start, int n, int outputs,
-        float[] pixelBuffer, float[] targetBuffer, Device device)
+    /// <summary>Batches gathered ahead of the model: enough to hide a slow copy, few enough to keep memory flat.</summary>
+    private const int Prefetch = 3;
+
+    /// <summary>The batch as tensors on the device; <c>tensor()</c> copies, so the host arrays can go back to the feed.</summary>
+    private static (Tensor X, Tensor Y) ToTensors(HostBatch b, int outputs, Device device)
     {
-        var px = n * PixelsPerImage == pixelBuffer.Length ? pixelBuffer : new float[n * PixelsPerImage];
-        var tg = n * outputs == targetBuffer.Length ? targetBuffer : new float[n * outputs];
-        for (var i = 0; i < n; i++)
-        {
-            var idx = order[start + i];
-            Array.Copy(set.Pixels, (long)idx * PixelsPerImage, px, (long)i * PixelsPerImage, PixelsPerImage);
-            Array.Copy(set.Targets, (long)idx * outputs, tg, (long)i * outputs, outputs);
-        }
-        var x = tensor(px, [n, 1, 96, 96]);
-        var y = tensor(tg, [n, outputs]);
+        var x = tensor(b.Pixels, [b.Count, 1, 96, 96]);
+        var y = tensor(b.Targets, [b.Count, outputs]);
         if (device.type != DeviceType.CPU) { x = x.to(device); y = y.to(device); }
         return (x, y);
     }

@@ -26,11 +26,12 @@ public sealed record TrainOptions(
 }
 
 /// <summary>
-/// Images and targets in memory. Pixels: Count * 9216 floats, already divided by 255. Targets:
+/// Images and targets in memory. Pixels: Count * 9216 bytes, the 8-bit grey levels as the Parquet
+/// cache holds them (a quarter of the memory of floats; <see cref="BatchFeed"/> scales them per batch). Targets:
 /// Count * outputs floats, normalised as (y - 48) / 48, NaN = missing; outputs = Targets.Length / Count
 /// (30 for all keypoints, 8 for the 4-keypoint subset).
 /// </summary>
-public sealed record TrainingSet(int Count, float[] Pixels, float[] Targets)
+public sealed record TrainingSet(int Count, byte[] Pixels, float[] Targets)
 {
     public const int PixelsPerImage = 96 * 96;
 

@@ -21,17 +21,17 @@ public sealed class TrainingTests : IDisposable
     internal static TrainingSet Dots(int count, int outputs, int seed, double missing = 0)
     {
         var rng = new Random(seed);
-        var pixels = new float[count * 9216];
+        var pixels = new byte[count * 9216];
         var targets = new float[count * outputs];
         for (var i = 0; i < count; i++)
         {
             var x = rng.Next(20, 76);
             var y = rng.Next(20, 76);
             var img = pixels.AsSpan(i * 9216, 9216);
-            for (var p = 0; p < img.Length; p++) img[p] = (float)(rng.NextDouble() * 0.1);
+            for (var p = 0; p < img.Length; p++) img[p] = (byte)(rng.NextDouble() * 25.5);
             for (var dy = -1; dy <= 1; dy++)
                 for (var dx = -1; dx <= 1; dx++)
-                    img[(y + dy) * 96 + x + dx] = 1f;
+                    img[(y + dy) * 96 + x + dx] = 255;
             for (var k = 0; k < outputs / 2; k++)
             {
                 var gone = rng.NextDouble() < missing;
@@ -41,6 +41,9 @@ public sealed class TrainingTests : IDisposable
         }
         return new TrainingSet(count, pixels, targets);
     }
+
+    /// <summary>The predictor's input: pixels / 255 as floats.</summary>
+    private static float[] Scaled(byte[] pixels) => [.. pixels.Select(b => b / 255f)];
 
     private static TrainOptions Small(int epochs) => new(
         Model: "cnn-small", Epochs: epochs, BatchSize: 16, LearningRate: 3e-3, Schedule: "none",
@@ -125,11 +128,11 @@ public sealed class TrainingTests : IDisposable
     {
         var train = Dots(32, 30, seed: 6);
         var result = Trainer.Train(train, null, Small(2), _dir, null, CancellationToken.None);
-        var test = Dots(5, 30, seed: 7);
+        var test = Scaled(Dots(5, 30, seed: 7).Pixels);
         var o = new ModelOptions(0.1);
 
-        var plain = Predictor.Predict(result.ModelFile, "cnn-small", 30, test.Pixels, 5, flipTta: false, o);
-        var tta = Predictor.Predict(result.ModelFile, "cnn-small", 30, test.Pixels, 5, flipTta: true, o);
+        var plain = Predictor.Predict(result.ModelFile, "cnn-small", 30, test, 5, flipTta: false, o);
+        var tta = Predictor.Predict(result.ModelFile, "cnn-small", 30, test, 5, flipTta: true, o);
         Assert.Equal(5 * 30, tta.Length);
         Assert.All(tta, v => Assert.True(float.IsFinite(v) && v is >= -50 and <= 150, $"value {v}"));
         Assert.All(plain, v => Assert.True(float.IsFinite(v) && v is >= -50 and <= 150, $"value {v}"));
@@ -142,7 +145,7 @@ public sealed class TrainingTests : IDisposable
         // TTA(flip(img)) must equal mirror(TTA(img)): both average the same two forward passes.
         var train = Dots(16, 30, seed: 8);
         var result = Trainer.Train(train, null, Small(1), _dir, null, CancellationToken.None);
-        var img = Dots(1, 30, seed: 9).Pixels;
+        var img = Scaled(Dots(1, 30, seed: 9).Pixels);
         var mirrored = new float[9216];
         for (var r = 0; r < 96; r++)
             for (var c = 0; c < 96; c++)
