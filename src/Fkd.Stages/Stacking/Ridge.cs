@@ -25,21 +25,23 @@ public sealed record RidgeFit(double[] Mean, double[] Scale, double[] Weights, d
 
 /// <summary>
 /// Ridge regression by the normal equations, <c>(ZᵀZ + αI) w = Zᵀ(y − ȳ)</c> on standardised
-/// features Z, solved with a Cholesky factor. Pure; no allocation beyond the p×p Gram matrix.
+/// features Z, solved with a Cholesky factor; or, with an L1 share ρ &gt; 0, the elastic net on the
+/// same Gram matrix (<see cref="ElasticNet"/>). Pure; no allocation beyond the p×p Gram matrix.
 /// </summary>
 public static class Ridge
 {
-    public static RidgeFit Fit(IReadOnlyList<double[]> x, IReadOnlyList<double> y, double alpha) =>
-        FitColumns(x, [[.. y]], alpha)[0] ?? throw new ArgumentException("no rows to fit");
+    public static RidgeFit Fit(IReadOnlyList<double[]> x, IReadOnlyList<double> y, double alpha, double l1Ratio = 0) =>
+        FitColumns(x, [[.. y]], alpha, l1Ratio)[0] ?? throw new ArgumentException("no rows to fit");
 
     /// <summary>
     /// One fit per target column; NaN in a target marks a row unlabelled for that column. Columns
     /// labelled on the same rows share one standardisation, Gram matrix and Cholesky factor. A
-    /// column with no labelled row gets null.
+    /// column with no labelled row gets null. <paramref name="l1Ratio"/> 0 = ridge, (0, 1] = elastic net.
     /// </summary>
-    public static RidgeFit?[] FitColumns(IReadOnlyList<double[]> x, IReadOnlyList<double[]> targets, double alpha)
+    public static RidgeFit?[] FitColumns(IReadOnlyList<double[]> x, IReadOnlyList<double[]> targets, double alpha, double l1Ratio = 0)
     {
         if (alpha <= 0) throw new ArgumentOutOfRangeException(nameof(alpha), "ridge needs alpha > 0");
+        if (l1Ratio is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(l1Ratio), "l1_ratio must be in [0, 1]");
         var n = x.Count;
         var p = n == 0 ? 0 : x[0].Length;
         var fits = new RidgeFit?[targets.Count];
@@ -66,8 +68,14 @@ public static class Ridge
                     var off = a * p;
                     for (var b = a; b < p; b++) gram[off + b] += ra * r[b];
                 }
-            for (var a = 0; a < p; a++) { gram[a * p + a] += alpha; for (var b = 0; b < a; b++) gram[a * p + b] = gram[b * p + a]; }
-            var chol = Cholesky(gram, p);
+            for (var a = 0; a < p; a++) for (var b = 0; b < a; b++) gram[a * p + b] = gram[b * p + a];
+            double[]? chol = null;
+            if (l1Ratio == 0)
+            {
+                var penalised = (double[])gram.Clone();
+                for (var a = 0; a < p; a++) penalised[a * p + a] += alpha;
+                chol = Cholesky(penalised, p);
+            }
 
             foreach (var c in g)
             {
@@ -79,7 +87,8 @@ public static class Ridge
                     var d = ys[k] - ymean;
                     for (var j = 0; j < p; j++) rhs[j] += z[k][j] * d;
                 }
-                fits[c] = new RidgeFit(mean, scale, Solve(chol, p, rhs), ymean, rows.Length);
+                var w = chol is not null ? Solve(chol, p, rhs) : ElasticNet.Solve(gram, p, rhs, alpha, l1Ratio);
+                fits[c] = new RidgeFit(mean, scale, w, ymean, rows.Length);
             }
         }
         return fits;

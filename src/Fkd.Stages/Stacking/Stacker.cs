@@ -46,14 +46,15 @@ public static class StackFeatures
     }
 }
 
-/// <summary>A fitted stack: one ridge per output coordinate (null where no training row was labelled) and the values that fill missing features.</summary>
+/// <summary>A fitted stack: one ridge or elastic-net fit per output coordinate (null where no training row was labelled) and the values that fill missing features.</summary>
 public sealed record StackModel(string Features, int Models, RidgeFit?[] Fits, double[] Fill)
 {
     /// <summary>
     /// Pure. <paramref name="oof"/>[row][model] holds each model's out-of-fold coordinates for a
-    /// training row, <paramref name="truth"/>[row] its labels (NaN = unlabelled).
+    /// training row, <paramref name="truth"/>[row] its labels (NaN = unlabelled). <paramref name="l1Ratio"/>
+    /// 0 = ridge, (0, 1] = elastic net with that share of L1.
     /// </summary>
-    public static StackModel Fit(IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, string features, double alpha)
+    public static StackModel Fit(IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, string features, double alpha, double l1Ratio = 0)
     {
         if (oof.Count != truth.Count) throw new ArgumentException("one truth row per out-of-fold row");
         if (oof.Count == 0) throw new ArgumentException("no out-of-fold rows to fit on");
@@ -69,7 +70,7 @@ public sealed record StackModel(string Features, int Models, RidgeFit?[] Fits, d
         }
         foreach (var r in x) Impute(r, fill);
         var targets = Enumerable.Range(0, Keypoints.CoordCount).Select(c => truth.Select(t => (double)t[c]).ToArray()).ToArray();
-        return new StackModel(features, models, Ridge.FitColumns(x, targets, alpha), fill);
+        return new StackModel(features, models, Ridge.FitColumns(x, targets, alpha, l1Ratio), fill);
     }
 
     /// <summary>
@@ -78,7 +79,7 @@ public sealed record StackModel(string Features, int Models, RidgeFit?[] Fits, d
     /// Returns the alpha and every candidate's cross-validated RMSE, in the order given.
     /// </summary>
     public static (double Alpha, ImmutableArray<(double Alpha, double Rmse)> Scores) ChooseAlpha(
-        IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, IReadOnlyList<long> folds, string features, IReadOnlyList<double> alphas)
+        IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, IReadOnlyList<long> folds, string features, IReadOnlyList<double> alphas, double l1Ratio = 0)
     {
         if (alphas.Count == 0) throw new ArgumentException("no alphas to choose from");
         var distinct = folds.Distinct().Order().ToArray();
@@ -91,7 +92,7 @@ public sealed record StackModel(string Features, int Models, RidgeFit?[] Fits, d
             Parallel.For(0, distinct.Length, k =>
             {
                 var train = Enumerable.Range(0, oof.Count).Where(i => folds[i] != distinct[k]).ToArray();
-                var fit = Fit([.. train.Select(i => oof[i])], [.. train.Select(i => truth[i])], features, alpha);
+                var fit = Fit([.. train.Select(i => oof[i])], [.. train.Select(i => truth[i])], features, alpha, l1Ratio);
                 for (var i = 0; i < oof.Count; i++)
                 {
                     if (folds[i] != distinct[k]) continue;

@@ -7,7 +7,7 @@ using Fkd.Stages.Stacking;
 namespace Fkd.Stages.Stages;
 
 /// <summary>
-/// Stacking: a ridge meta-regressor per output coordinate, fitted on several models' out-of-fold
+/// Stacking: a ridge (or elastic-net) meta-regressor per output coordinate, fitted on several models' out-of-fold
 /// predictions against the training labels, then applied to the same models' predictions on a
 /// target set (validation or test). The <c>oof</c> list is grouped models × folds in order: the
 /// first <c>oof.Count / models</c> files are model 0's folds, and so on; <c>predict</c> holds one
@@ -17,12 +17,14 @@ public sealed class StackStage : FaceStage
 {
     public override string Kind => "stack";
     public override int Version => 1;
-    public override string Description => "ridge meta-regressor on out-of-fold predictions of several models";
+    public override string Description => "ridge or elastic-net meta-regressor on out-of-fold predictions of several models";
     public override ImmutableArray<ParamDecl> Params =>
     [
         ParamDecl.Int("models", 2, "how many base models; the oof list is grouped models × folds", min: 1),
         ParamDecl.OneOf("features", "linear", "linear: the 30 predictions per model; pairwise: also the 435 products within each model's 30", "linear", "pairwise"),
-        ParamDecl.Float("alpha", 1.0, "ridge L2 penalty on standardised features (when alphas is empty)", min: 1e-12),
+        ParamDecl.OneOf("meta", "ridge", "ridge: L2 penalty alpha; elastic-net: alpha split into l1_ratio L1 and the rest L2 (sparse weights)", "ridge", "elastic-net"),
+        ParamDecl.Float("l1_ratio", 0.5, "elastic-net only: the L1 share of the penalty", min: 0.01, max: 1),
+        ParamDecl.Float("alpha", 1.0, "penalty on standardised features (when alphas is empty)", min: 1e-12),
         ParamDecl.Floats("alphas", [], "candidate penalties: when given, alpha is chosen among them by cross-validation over the truth rows' fold tags"),
     ];
     public override ImmutableArray<InputDecl> Inputs =>
@@ -62,18 +64,21 @@ public sealed class StackStage : FaceStage
         IReadOnlyList<IReadOnlyList<float[]>> x = [.. truth.Select(t => (IReadOnlyList<float[]>)[.. oof.Select(o => o[t.Id])])];
         IReadOnlyList<float[]> y = [.. truth.Select(t => t.Coords)];
         var alpha = ctx.Float("alpha");
+        var l1Ratio = ctx.Str("meta") == "elastic-net" ? ctx.Float("l1_ratio") : 0;
         var facts = new List<(string, object)>();
         if (ctx.Floats("alphas") is { Length: > 0 } alphas)
         {
             if (alphas.Any(a => a <= 0)) throw new InvalidDataException("alphas must be > 0");
             if (truth.Any(t => !t.Tags.ContainsKey("fold"))) throw new InvalidDataException("choosing alpha needs truth rows tagged with 'fold' (split/train.parquet)");
-            var (best, scores) = StackModel.ChooseAlpha(x, y, [.. truth.Select(t => t.Tags["fold"])], features, alphas);
+            var (best, scores) = StackModel.ChooseAlpha(x, y, [.. truth.Select(t => t.Tags["fold"])], features, alphas, l1Ratio);
             alpha = best;
             foreach (var (a, r) in scores) facts.Add(($"cv_rmse_alpha_{a.ToString(CultureInfo.InvariantCulture)}", F(r)));
             ctx.Log.Information("Cross-validated alpha {Alpha} ({Scores})", best, string.Join(", ", scores.Select(s => $"{s.Alpha}: {s.Rmse:F3}")));
         }
         facts.Add(("alpha", alpha));
-        var fit = StackModel.Fit(x, y, features, alpha);
+        var fit = StackModel.Fit(x, y, features, alpha, l1Ratio);
+        if (l1Ratio > 0)
+            facts.Add(("zero_weights", fit.Fits.OfType<RidgeFit>().Sum(f => f.Weights.Count(w => w == 0))));
 
         var targets = new List<Dictionary<long, Prediction>>();
         foreach (var f in predictFiles) targets.Add((await PredictionTable.ReadAsync(f.Path, ct)).ToDictionary(p => p.Id));

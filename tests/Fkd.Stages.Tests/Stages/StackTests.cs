@@ -51,6 +51,40 @@ public sealed class StackTests
         Assert.Equal(-10, fits[1]!.Predict([10]), 4);
     }
 
+    [Theory]
+    [InlineData(1.0, 50.0)]
+    [InlineData(0.5, 50.0)]
+    [InlineData(0.2, 400.0)]
+    public void Elastic_net_on_an_orthogonal_design_is_the_soft_threshold_formula(double l1Ratio, double alpha)
+    {
+        // Z orthogonal with ZᵀZ = 100·I: each weight is S(zᵀy, αρ) / (100 + α(1 − ρ)) exactly.
+        const int p = 4;
+        var gram = new double[p * p];
+        for (var j = 0; j < p; j++) gram[j * p + j] = 100;
+        double[] zty = [300, -40, 10, -500];
+        var w = ElasticNet.Solve(gram, p, zty, alpha, l1Ratio);
+        for (var j = 0; j < p; j++)
+            Assert.Equal(ElasticNet.SoftThreshold(zty[j], alpha * l1Ratio) / (100 + alpha * (1 - l1Ratio)), w[j], 9);
+        Assert.Equal(0, ElasticNet.SoftThreshold(-40, 50));
+        Assert.Equal(-450, ElasticNet.SoftThreshold(-500, 50));
+    }
+
+    [Fact]
+    public void Elastic_net_zeroes_noise_features_that_ridge_keeps_and_a_tiny_l1_share_matches_ridge()
+    {
+        var r = new Random(9);
+        var x = Enumerable.Range(0, 300).Select(_ => Enumerable.Range(0, 8).Select(_ => Gauss(r)).ToArray()).ToList();
+        var y = x.Select(row => 3 * row[0] - 2 * row[1] + 0.5 * Gauss(r)).ToList();
+        var ridge = Ridge.Fit(x, y, alpha: 30);
+        var net = Ridge.Fit(x, y, alpha: 30, l1Ratio: 1);
+        Assert.All(ridge.Weights, w => Assert.NotEqual(0, w));
+        Assert.True(net.Weights.Skip(2).Count(w => w == 0) >= 4, "most of the 6 noise features get exactly 0");
+        Assert.Equal(3, net.InOriginalUnits().Coefficients[0], 0); // the two real ones keep their size
+        Assert.Equal(-2, net.InOriginalUnits().Coefficients[1], 0);
+        var almostRidge = Ridge.Fit(x, y, alpha: 30, l1Ratio: 1e-9);
+        for (var j = 0; j < 8; j++) Assert.Equal(ridge.Weights[j], almostRidge.Weights[j], 5);
+    }
+
     [Fact]
     public void Cholesky_solves_a_small_system()
     {
@@ -133,6 +167,23 @@ public sealed class StackTests
             fold is { } f ? FaceRow.NoTags.Add("fold", f) : FaceRow.NoTags);
 
     [Fact]
+    public void Averaging_fold_models_takes_the_mean_of_the_values_present()
+    {
+        static float[] C(float first, float second) { var c = Enumerable.Repeat(float.NaN, 30).ToArray(); c[0] = first; c[1] = second; return c; }
+        ImmutableArray<Prediction> a = [new(1, "h1", C(10, float.NaN)), new(2, "h2", C(20, 4))];
+        ImmutableArray<Prediction> b = [new(1, "h1", C(14, 6)), new(2, "h2", C(30, 8))];
+        var mean = PredictStage.Average([a, b]);
+        Assert.Equal([1L, 2L], mean.Select(p => p.Id));
+        Assert.Equal(12, mean[0].Coords[0]);
+        Assert.Equal(6, mean[0].Coords[1]); // only one model gave it
+        Assert.Equal(25, mean[1].Coords[0]);
+        Assert.True(float.IsNaN(mean[1].Coords[2]));
+        Assert.True(a == PredictStage.Average([a])); // one model: its own predictions, not a copy
+        Assert.Throws<InvalidDataException>(() => PredictStage.Average([a, [b[0]]]));
+        Assert.Throws<InvalidDataException>(() => PredictStage.Average([a, [b[1], b[0]]]));
+    }
+
+    [Fact]
     public void Holdout_fold_and_only_fold_pick_complementary_rows()
     {
         ImmutableArray<FaceRow> rows = [.. Enumerable.Range(0, 10).Select(i => Face(i, i % 5))];
@@ -166,18 +217,22 @@ public sealed class StackStageTests : IDisposable
     }
 
     private static Fkd.Flow.Stages.StageContext Context(string output, int models, Dictionary<string, Fkd.Flow.Stages.ResolvedInput> inputs,
-        Dictionary<string, ImmutableArray<Fkd.Flow.Stages.ResolvedInput>> lists) =>
+        Dictionary<string, ImmutableArray<Fkd.Flow.Stages.ResolvedInput>> lists, string meta = "ridge") =>
         new("stack", "k", new SortedDictionary<string, System.Text.Json.Nodes.JsonNode>
             {
                 ["models"] = System.Text.Json.Nodes.JsonValue.Create((long)models),
+                ["meta"] = System.Text.Json.Nodes.JsonValue.Create(meta),
+                ["l1_ratio"] = System.Text.Json.Nodes.JsonValue.Create(0.5),
                 ["features"] = System.Text.Json.Nodes.JsonValue.Create("linear"),
                 ["alpha"] = System.Text.Json.Nodes.JsonValue.Create(1.0),
                 ["alphas"] = new System.Text.Json.Nodes.JsonArray(1.0, 100.0),
             }.ToImmutableSortedDictionary(),
             inputs.ToImmutableDictionary(), output, Serilog.Core.Logger.None, new Progress<Fkd.Flow.Stages.StageProgress>(), Path.Combine(output, ".s"), lists.ToImmutableDictionary());
 
-    [Fact]
-    public async Task The_stage_groups_oof_files_by_model_and_writes_predictions_and_weights()
+    [Theory]
+    [InlineData("ridge")]
+    [InlineData("elastic-net")]
+    public async Task The_stage_groups_oof_files_by_model_and_writes_predictions_and_weights(string meta)
     {
         var r = new Random(2);
         var truthRows = Enumerable.Range(0, 300).Select(i => new FaceRow(i, i, $"h{i}", new byte[Keypoints.PixelCount], Coords(r), FaceRow.NoTags.Add("fold", i % 2))).ToList();
@@ -198,7 +253,7 @@ public sealed class StackStageTests : IDisposable
         var output = Path.Combine(_dir, "out");
         Directory.CreateDirectory(output);
         var inputs = new Dictionary<string, Fkd.Flow.Stages.ResolvedInput> { ["truth"] = new("truth", "t", truthPath, true) };
-        var outcome = await new StackStage().RunAsync(Context(output, 2, inputs, new() { ["oof"] = [.. oof], ["predict"] = [.. predict] }), CancellationToken.None);
+        var outcome = await new StackStage().RunAsync(Context(output, 2, inputs, new() { ["oof"] = [.. oof], ["predict"] = [.. predict] }, meta), CancellationToken.None);
 
         Assert.Equal(10, outcome.Rows);
         Assert.Equal("300", outcome.Facts["oof_rows"]);
@@ -210,6 +265,8 @@ public sealed class StackStageTests : IDisposable
         var rmse = Rmse.Of(targetTruth.Select(t => (t.Id, t.C)), stacked).Overall;
         Assert.True(rmse < 1, $"stack RMSE {rmse:F2}");
         Assert.True(File.Exists(Path.Combine(output, "weights.parquet")));
+        // The elastic net's L1 share drops some of the 60 features per coordinate (the bad model's are noise).
+        Assert.Equal(meta == "elastic-net", outcome.Facts.TryGetValue("zero_weights", out var zeros) && int.Parse(zeros) > 0);
 
         // Three oof files cannot be two models' folds; one predict file is not two models'.
         var bad = Path.Combine(_dir, "bad");
