@@ -84,6 +84,26 @@ public sealed class PipelineEndToEndTests : IDisposable
             Assert.Equal(dedup.Rows, Convert.ToInt64(reader.GetValue(1)));
         }
 
+        // The report gathers the run's stages, its RMSE table and the training's loss plot.
+        var record = new Fkd.Flow.Runs.RunRecord("20261123-000000-test", "full", "pipelines/full.json", [.. Tiny],
+            DateTimeOffset.UnixEpoch, 1, true, null, first.Stages);
+        var report = await Fkd.Cli.Reporting.RunReport.LoadAsync(store, record, CancellationToken.None);
+        Assert.Equal(plan.Stages.Length, report.Stages.Length);
+        var score = Assert.Single(report.Scores);
+        Assert.Equal("evaluate", score.Stage);
+        var evaluated = store.Lookup(plan["evaluate"].Key).Match(m => m, () => throw new Exception("evaluate entry missing"));
+        Assert.Equal(double.Parse(evaluated.Facts["rmse"], System.Globalization.CultureInfo.InvariantCulture), score.Rmse, 4);
+        Assert.Equal(15, score.PerKeypoint.Length);
+        var text = new StringWriter();
+        Fkd.Cli.Commands.ReportCommand.WriteText(report, text);
+        Assert.All(plan.Stages, st => Assert.Contains(st.Name, text.ToString()));
+        var html = Fkd.Cli.Reporting.ReportHtml.Render(report);
+        Assert.Contains("data:image/png;base64,", html);
+        Assert.Contains(">evaluate<", html);
+        var json = Fkd.Cli.Commands.ReportCommand.ToJson(report);
+        Assert.Equal("evaluate", (string?)json["scores"]![0]!["stage"]);
+        Assert.Equal(plan.Stages.Length, (int?)json["computed"]);
+
         var second = (await Run(store)).Result;
         Assert.All(second.Stages, s => Assert.Equal(StageStatus.Cached, s.Status));
 
