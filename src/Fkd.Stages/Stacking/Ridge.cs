@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Fkd.Stages.Stacking;
 
 /// <summary>
@@ -24,30 +26,29 @@ public sealed record RidgeFit(double[] Mean, double[] Scale, double[] Weights, d
 }
 
 /// <summary>
-/// Ridge regression by the normal equations, <c>(ZᵀZ + αI) w = Zᵀ(y − ȳ)</c> on standardised
-/// features Z, solved with a Cholesky factor; or, with an L1 share ρ &gt; 0, the elastic net on the
-/// same Gram matrix (<see cref="ElasticNet"/>). Pure; no allocation beyond the p×p Gram matrix.
+/// The standardised features, Gram matrices and right-hand sides of one regression per target
+/// column, computed once and then solved for as many penalties as wanted (cross-validation tries
+/// several on the same rows). Columns labelled on the same rows share one group.
 /// </summary>
-public static class Ridge
+public sealed class LinearProblem
 {
-    public static RidgeFit Fit(IReadOnlyList<double[]> x, IReadOnlyList<double> y, double alpha, double l1Ratio = 0) =>
-        FitColumns(x, [[.. y]], alpha, l1Ratio)[0] ?? throw new ArgumentException("no rows to fit");
+    private sealed record Column(int Index, double[] Rhs, double YMean);
+    private sealed record Group(int Rows, double[] Mean, double[] Scale, double[] Gram, ImmutableArray<Column> Columns);
 
-    /// <summary>
-    /// One fit per target column; NaN in a target marks a row unlabelled for that column. Columns
-    /// labelled on the same rows share one standardisation, Gram matrix and Cholesky factor. A
-    /// column with no labelled row gets null. <paramref name="l1Ratio"/> 0 = ridge, (0, 1] = elastic net.
-    /// </summary>
-    public static RidgeFit?[] FitColumns(IReadOnlyList<double[]> x, IReadOnlyList<double[]> targets, double alpha, double l1Ratio = 0)
+    private readonly ImmutableArray<Group> _groups;
+    private readonly int _p;
+    private readonly int _targets;
+
+    private LinearProblem(ImmutableArray<Group> groups, int p, int targets) { _groups = groups; _p = p; _targets = targets; }
+
+    public static LinearProblem Prepare(IReadOnlyList<double[]> x, IReadOnlyList<double[]> targets)
     {
-        if (alpha <= 0) throw new ArgumentOutOfRangeException(nameof(alpha), "ridge needs alpha > 0");
-        if (l1Ratio is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(l1Ratio), "l1_ratio must be in [0, 1]");
         var n = x.Count;
         var p = n == 0 ? 0 : x[0].Length;
-        var fits = new RidgeFit?[targets.Count];
-        var groups = Enumerable.Range(0, targets.Count)
+        var groups = ImmutableArray.CreateBuilder<Group>();
+        var byRows = Enumerable.Range(0, targets.Count)
             .GroupBy(c => string.Concat(Enumerable.Range(0, n).Select(i => double.IsNaN(targets[c][i]) ? '0' : '1')));
-        foreach (var g in groups)
+        foreach (var g in byRows)
         {
             var rows = Enumerable.Range(0, n).Where(i => g.Key[i] == '1').ToArray();
             if (rows.Length == 0) continue;
@@ -69,14 +70,8 @@ public static class Ridge
                     for (var b = a; b < p; b++) gram[off + b] += ra * r[b];
                 }
             for (var a = 0; a < p; a++) for (var b = 0; b < a; b++) gram[a * p + b] = gram[b * p + a];
-            double[]? chol = null;
-            if (l1Ratio == 0)
-            {
-                var penalised = (double[])gram.Clone();
-                for (var a = 0; a < p; a++) penalised[a * p + a] += alpha;
-                chol = Cholesky(penalised, p);
-            }
 
+            var columns = ImmutableArray.CreateBuilder<Column>();
             foreach (var c in g)
             {
                 var ys = rows.Select(i => targets[c][i]).ToArray();
@@ -87,12 +82,61 @@ public static class Ridge
                     var d = ys[k] - ymean;
                     for (var j = 0; j < p; j++) rhs[j] += z[k][j] * d;
                 }
-                var w = chol is not null ? Solve(chol, p, rhs) : ElasticNet.Solve(gram, p, rhs, alpha, l1Ratio);
-                fits[c] = new RidgeFit(mean, scale, w, ymean, rows.Length);
+                columns.Add(new Column(c, rhs, ymean));
+            }
+            groups.Add(new Group(rows.Length, mean, scale, gram, columns.ToImmutable()));
+        }
+        return new LinearProblem(groups.ToImmutable(), p, targets.Count);
+    }
+
+    /// <summary>
+    /// The fits for one penalty: ridge (<paramref name="l1Ratio"/> 0, one Cholesky factor per group)
+    /// or the elastic net, which starts from <paramref name="warm"/> when given (the fits of a nearby
+    /// penalty, as a path from strong to weak penalties does) and converges in far fewer sweeps.
+    /// </summary>
+    public RidgeFit?[] Solve(double alpha, double l1Ratio = 0, IReadOnlyList<RidgeFit?>? warm = null)
+    {
+        if (alpha <= 0) throw new ArgumentOutOfRangeException(nameof(alpha), "ridge needs alpha > 0");
+        if (l1Ratio is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(l1Ratio), "l1_ratio must be in [0, 1]");
+        var fits = new RidgeFit?[_targets];
+        foreach (var g in _groups)
+        {
+            double[]? chol = null;
+            if (l1Ratio == 0)
+            {
+                var penalised = (double[])g.Gram.Clone();
+                for (var a = 0; a < _p; a++) penalised[a * _p + a] += alpha;
+                chol = Ridge.Cholesky(penalised, _p);
+            }
+            foreach (var c in g.Columns)
+            {
+                var w = chol is not null
+                    ? Ridge.Solve(chol, _p, c.Rhs)
+                    : ElasticNet.Solve(g.Gram, _p, c.Rhs, alpha, l1Ratio, start: warm?[c.Index]?.Weights);
+                fits[c.Index] = new RidgeFit(g.Mean, g.Scale, w, c.YMean, g.Rows);
             }
         }
         return fits;
     }
+}
+
+/// <summary>
+/// Ridge regression by the normal equations, <c>(ZᵀZ + αI) w = Zᵀ(y − ȳ)</c> on standardised
+/// features Z, solved with a Cholesky factor; or, with an L1 share ρ &gt; 0, the elastic net on the
+/// same Gram matrix (<see cref="ElasticNet"/>). Pure; no allocation beyond the p×p Gram matrix.
+/// </summary>
+public static class Ridge
+{
+    public static RidgeFit Fit(IReadOnlyList<double[]> x, IReadOnlyList<double> y, double alpha, double l1Ratio = 0) =>
+        FitColumns(x, [[.. y]], alpha, l1Ratio)[0] ?? throw new ArgumentException("no rows to fit");
+
+    /// <summary>
+    /// One fit per target column; NaN in a target marks a row unlabelled for that column. Columns
+    /// labelled on the same rows share one standardisation, Gram matrix and Cholesky factor. A
+    /// column with no labelled row gets null. <paramref name="l1Ratio"/> 0 = ridge, (0, 1] = elastic net.
+    /// </summary>
+    public static RidgeFit?[] FitColumns(IReadOnlyList<double[]> x, IReadOnlyList<double[]> targets, double alpha, double l1Ratio = 0) =>
+        LinearProblem.Prepare(x, targets).Solve(alpha, l1Ratio);
 
     /// <summary>Lower-triangular L with A = L·Lᵀ (A symmetric positive definite, row-major p×p).</summary>
     public static double[] Cholesky(double[] a, int p)

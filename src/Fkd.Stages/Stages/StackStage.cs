@@ -16,7 +16,7 @@ namespace Fkd.Stages.Stages;
 public sealed class StackStage : FaceStage
 {
     public override string Kind => "stack";
-    public override int Version => 1;
+    public override int Version => 2;
     public override string Description => "ridge or elastic-net meta-regressor on out-of-fold predictions of several models";
     public override ImmutableArray<ParamDecl> Params =>
     [

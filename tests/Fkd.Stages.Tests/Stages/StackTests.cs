@@ -86,6 +86,23 @@ public sealed class StackTests
     }
 
     [Fact]
+    public void A_prepared_problem_solves_many_penalties_and_a_warm_start_lands_where_a_cold_one_does()
+    {
+        var r = new Random(12);
+        var x = Enumerable.Range(0, 200).Select(_ => Enumerable.Range(0, 6).Select(_ => Gauss(r)).ToArray()).ToList();
+        x.ForEach(row => row[5] = row[4] + 0.1 * Gauss(r)); // two correlated features: coordinate descent needs many sweeps
+        double[] y = [.. x.Select(row => row[0] - 2 * row[4] + 0.3 * Gauss(r))];
+        var problem = LinearProblem.Prepare(x, [y]);
+        foreach (var alpha in new[] { 0.1, 10, 100 })
+            Assert.Equal(Ridge.Fit(x, y, alpha).Weights, problem.Solve(alpha)[0]!.Weights);
+        var strong = problem.Solve(100, 0.5);
+        var cold = problem.Solve(1, 0.5)[0]!;
+        var warm = problem.Solve(1, 0.5, strong)[0]!;
+        for (var j = 0; j < 6; j++) Assert.Equal(cold.Weights[j], warm.Weights[j], 4);
+        Assert.Throws<ArgumentException>(() => ElasticNet.Solve(new double[4], 2, [1, 1], 1, 0.5, start: [0.0]));
+    }
+
+    [Fact]
     public void Cholesky_solves_a_small_system()
     {
         double[] a = [4, 2, 2, 3];
