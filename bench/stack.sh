@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stacking on real faces from a fresh clone: pipelines/stack-real.json (4 person-grouped folds inside
 # train.csv.gz, cnn-small and LeNet-5 per fold, ridge meta-regressor on the out-of-fold predictions),
-# then prints the holdout RMSE of each base model's fold mean and of the stacks.
+# then prints the report: every score ranked (each base model's fold mean and each stack, on validation and holdout).
 #   bench/stack.sh <faces-real folder>      (holding train.csv.gz, train_sources.csv, holdout.csv.gz)
 # Nothing is trained on the holdout and no setting is chosen by it; it is scored at the end only.
 set -euo pipefail
@@ -18,5 +18,4 @@ sets=(--set faces.train="$data/train.csv.gz" --set split.groups="$data/train_sou
 start=$(date +%s)
 "${fkd[@]}" run pipelines/stack-real.json "${sets[@]}"
 echo "pipeline wall time: $(( $(date +%s) - start )) s" >&2
-"${fkd[@]}" sql "select stage, rmse from 'eval_*/rmse.parquet' where keypoint = 'all' order by stage" 2>/dev/null \
-  || "${fkd[@]}" ls
+"${fkd[@]}" report
