@@ -93,12 +93,9 @@ public sealed class BatchFeed : IDisposable
     public HostBatch? Next(CancellationToken ct = default)
     {
         if (_done) return null;
-        try
-        {
-            if (_ready.OutputAvailableAsync(ct).GetAwaiter().GetResult() && _ready.TryReceive(out var batch))
-                return batch;
-        }
-        catch (InvalidOperationException) { }
+        // False once the worker has completed (or the block was cancelled) and nothing is left.
+        if (_ready.OutputAvailableAsync(ct).GetAwaiter().GetResult() && _ready.TryReceive(out var batch))
+            return batch;
         _done = true;
         _error?.Throw();
         ct.ThrowIfCancellationRequested();
