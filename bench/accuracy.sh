@@ -5,14 +5,7 @@
 # Afterwards `dotnet src/Fkd.Cli/bin/Release/net10.0/Fkd.Cli.dll evaluate --run latest --data FILE --json`
 # scores the same model on any labelled Kaggle-format file.
 set -euo pipefail
-data=${1:?usage: bench/accuracy.sh <faces-real folder>}
-data=$(cd "$data" && pwd)
-cd "$(dirname "$0")/.."
-for f in train.csv.gz train_sources.csv holdout.csv.gz; do
-  [ -f "$data/$f" ] || { echo "missing $data/$f" >&2; exit 2; }
-done
-dotnet build src/Fkd.Cli -c Release -v quiet -nologo
-fkd=(dotnet src/Fkd.Cli/bin/Release/net10.0/Fkd.Cli.dll)
+source "$(dirname "$0")/faces-real-setup.sh" "$0" "$@"
 start=$(date +%s)
 "${fkd[@]}" run pipelines/accuracy.json \
   --set faces.train="$data/train.csv.gz" --set split.groups="$data/train_sources.csv"
