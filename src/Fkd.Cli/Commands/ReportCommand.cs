@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Fkd.Cli.Reporting;
+using Fkd.Flow.Exec;
 using Fkd.Flow.Runs;
 
 namespace Fkd.Cli.Commands;
@@ -50,7 +51,7 @@ public static class ReportCommand
             foreach (var (k, v) in s.Facts) facts[k] = v;
             stages.Add(new JsonObject
             {
-                ["name"] = s.Name, ["kind"] = s.Kind, ["key"] = s.Key, ["status"] = s.Status, ["rows"] = s.Rows,
+                ["name"] = s.Name, ["kind"] = s.Kind, ["key"] = s.Key, ["status"] = s.StatusText, ["rows"] = s.Rows,
                 ["run_seconds"] = Math.Round(s.RunSeconds, 3), ["compute_seconds"] = s.ComputeSeconds is { } c ? Math.Round(c, 3) : null,
                 ["facts"] = facts, ["error"] = s.Error,
             });
@@ -67,7 +68,7 @@ public static class ReportCommand
             ["run"] = r.Run.Id, ["pipeline"] = r.Run.Pipeline, ["pipeline_file"] = r.Run.PipelineFile, ["ok"] = r.Run.Ok,
             ["error"] = r.Run.Error, ["started"] = r.Run.Started.ToString("O", CultureInfo.InvariantCulture), ["seconds"] = Math.Round(r.Run.Seconds, 3),
             ["sets"] = new JsonArray([.. r.Run.Sets.Select(s => (JsonNode?)JsonValue.Create(s))]),
-            ["computed"] = r.Stages.Count(s => s.Status == "computed"), ["cached"] = r.Stages.Count(s => s.Status == "cached"),
+            ["computed"] = r.Stages.Count(s => s.Status == StageStatus.Computed), ["cached"] = r.Stages.Count(s => s.Status == StageStatus.Cached),
             ["scores"] = scores, ["stages"] = stages,
         };
     }
@@ -76,7 +77,7 @@ public static class ReportCommand
     {
         var run = r.Run;
         o.WriteLine($"run      {run.Id}  {run.Pipeline} ({run.PipelineFile})");
-        o.WriteLine($"result   {(run.Ok ? "ok" : "FAILED")} in {run.Seconds:F1} s, {r.Stages.Count(s => s.Status == "computed")} computed, {r.Stages.Count(s => s.Status == "cached")} cached" +
+        o.WriteLine($"result   {(run.Ok ? "ok" : "FAILED")} in {run.Seconds:F1} s, {r.Stages.Count(s => s.Status == StageStatus.Computed)} computed, {r.Stages.Count(s => s.Status == StageStatus.Cached)} cached" +
                     (run.Error is { } e ? $": {e}" : ""));
         foreach (var s in run.Sets) o.WriteLine($"set      {s}");
         if (r.Scores.Length > 0)
@@ -92,9 +93,9 @@ public static class ReportCommand
         var w = Math.Max(6, r.Stages.Max(s => s.Name.Length));
         foreach (var s in r.Stages)
         {
-            var time = s.Status == "cached" ? (s.ComputeSeconds is { } c ? $"(made in {c:F1} s)" : "(entry gone)") : $"{s.RunSeconds:F1} s";
+            var time = s.Status == StageStatus.Cached ? (s.ComputeSeconds is { } c ? $"(made in {c:F1} s)" : "(entry gone)") : $"{s.RunSeconds:F1} s";
             var facts = s.Error ?? string.Join(", ", s.Facts.Select(f => $"{f.Key}={Clip(f.Value)}"));
-            o.WriteLine($"  {s.Name.PadRight(w)} {ReportHtml.Short(s.Key)} {s.Status,-9} {s.Rows,9:N0} rows {time,-18} {facts}");
+            o.WriteLine($"  {s.Name.PadRight(w)} {ReportHtml.Short(s.Key)} {s.StatusText,-9} {s.Rows,9:N0} rows {time,-18} {facts}");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Fkd.Flow.Exec;
 using Fkd.Flow.Runs;
 using Fkd.Flow.Store;
 using Parquet;
@@ -8,10 +9,11 @@ namespace Fkd.Cli.Reporting;
 /// <summary>One stage of a run as the report shows it. RunSeconds: this run's time (near 0 when cached);
 /// ComputeSeconds: what making the entry took, whenever that was (null when the entry is gone).</summary>
 public sealed record StageReport(
-    string Name, string Kind, string Key, string Status, long Rows, double RunSeconds, double? ComputeSeconds,
+    string Name, string Kind, string Key, StageStatus Status, long Rows, double RunSeconds, double? ComputeSeconds,
     ImmutableSortedDictionary<string, string> Facts, ImmutableArray<string> Files, string? Error)
 {
-    public bool EntryPresent => ComputeSeconds is not null;
+    /// <summary>The status as the report prints it: cached, computed, failed, cancelled.</summary>
+    public string StatusText => Status.ToString().ToLowerInvariant();
 }
 
 /// <summary>An RMSE table (<c>rmse.parquet</c>: keypoint, rmse, n; the <c>overall</c> row is the score).</summary>
@@ -24,7 +26,7 @@ public sealed record KeypointScore(string Keypoint, double Rmse, long Count);
 /// tables of its entries: every stage (status, time, rows, outcome facts), every RMSE table, and
 /// the training stages' loss plots. Reads the store; changes nothing.
 /// </summary>
-public sealed record RunReport(RunRecord Run, string StoreRoot, ImmutableArray<StageReport> Stages, ImmutableArray<ScoreReport> Scores)
+public sealed record RunReport(RunRecord Run, ArtifactStore Store, ImmutableArray<StageReport> Stages, ImmutableArray<ScoreReport> Scores)
 {
     public const string ScoreFile = "rmse.parquet";
     public const string LossPlotFile = "loss.png";
@@ -36,17 +38,17 @@ public sealed record RunReport(RunRecord Run, string StoreRoot, ImmutableArray<S
         foreach (var s in run.Stages)
         {
             var manifest = s.Key.Length == 0 ? null : store.EntryManifest(s.Key).Match(m => m, () => (Manifest?)null);
-            stages.Add(new StageReport(s.Name, s.Kind, s.Key, s.Status.ToString().ToLowerInvariant(), s.Rows, s.Seconds, manifest?.Seconds,
+            stages.Add(new StageReport(s.Name, s.Kind, s.Key, s.Status, s.Rows, s.Seconds, manifest?.Seconds,
                 manifest?.Facts ?? ImmutableSortedDictionary<string, string>.Empty,
                 manifest is null ? [] : [.. manifest.Files.Select(f => f.Name)], s.Error));
             if (manifest is not null && manifest.Files.Any(f => f.Name == ScoreFile))
                 scores.Add(await ReadScoreAsync(s.Name, Path.Combine(store.EntryPath(s.Key), ScoreFile), ct));
         }
-        return new RunReport(run, store.Root, stages.ToImmutable(), scores.ToImmutable());
+        return new RunReport(run, store, stages.ToImmutable(), scores.ToImmutable());
     }
 
     /// <summary>The path of a file of a stage's entry (whether or not it exists).</summary>
-    public string EntryFile(StageReport s, string name) => Path.Combine(new ArtifactStore(StoreRoot).EntryPath(s.Key), name);
+    public string EntryFile(StageReport s, string name) => Path.Combine(Store.EntryPath(s.Key), name);
 
     /// <summary>Scores best first.</summary>
     public IEnumerable<ScoreReport> Ranked => Scores.OrderBy(s => double.IsNaN(s.Rmse) ? double.MaxValue : s.Rmse);
