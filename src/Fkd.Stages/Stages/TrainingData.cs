@@ -26,11 +26,7 @@ public static class TrainingData
     {
         var p = new float[rows.Count * Keypoints.PixelCount];
         for (var i = 0; i < rows.Count; i++)
-        {
-            var src = rows[i].Pixels;
-            var off = i * Keypoints.PixelCount;
-            for (var k = 0; k < src.Length; k++) p[off + k] = src[k] * (1f / 255f);
-        }
+            TrainingSet.ScalePixels(rows[i].Pixels, p.AsSpan(i * Keypoints.PixelCount, Keypoints.PixelCount));
         return p;
     }
 

@@ -81,9 +81,7 @@ public sealed class BatchFeed : IDisposable
         for (var i = 0; i < indices.Length; i++)
         {
             var idx = indices[i];
-            var src = set.Pixels.AsSpan(idx * ppi, ppi);
-            var dst = pixels.Slice(i * ppi, ppi);
-            for (var k = 0; k < ppi; k++) dst[k] = src[k] * (1f / 255f);
+            TrainingSet.ScalePixels(set.Pixels.AsSpan(idx * ppi, ppi), pixels.Slice(i * ppi, ppi));
             set.Targets.AsSpan(idx * outputs, outputs).CopyTo(targets.Slice(i * outputs, outputs));
         }
     }

@@ -35,6 +35,13 @@ public sealed record TrainingSet(int Count, byte[] Pixels, float[] Targets)
 {
     public const int PixelsPerImage = 96 * 96;
 
+    /// <summary>8-bit grey levels to the model's [0, 1] floats. The one place this scaling is written:
+    /// training batches and prediction inputs must agree to the last bit.</summary>
+    public static void ScalePixels(ReadOnlySpan<byte> grey, Span<float> scaled)
+    {
+        for (var k = 0; k < grey.Length; k++) scaled[k] = grey[k] * (1f / 255f);
+    }
+
     public int Outputs => Count == 0 ? 0 : Targets.Length / Count;
 
     public void Validate()
