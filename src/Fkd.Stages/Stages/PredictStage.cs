@@ -18,8 +18,8 @@ public sealed class PredictStage : FaceStage
     public override string KeyFacts => TorchBackend.KeyFacts;
     public override ImmutableArray<ParamDecl> Params =>
     [
-        ParamDecl.Int("threads", 0, "torch threads (0 = all cores)", min: 0),
-        ParamDecl.OneOf("device", "auto", "auto = CUDA when available", "auto", "cpu", "cuda"),
+        TorchBackend.ThreadsParam,
+        TorchBackend.DeviceParam,
         ParamDecl.Int("only_fold", -1, "predict only rows whose fold tag equals this (-1 = all rows); for out-of-fold predictions", min: -1),
     ];
     public override ImmutableArray<InputDecl> Inputs =>

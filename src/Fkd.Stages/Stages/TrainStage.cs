@@ -47,8 +47,8 @@ public sealed class TrainStage : FaceStage
         ParamDecl.OneOf("schedule", "cosine", "learning-rate schedule", "cosine", "plateau", "none"),
         ParamDecl.Int("patience", 0, "early stopping: epochs without validation improvement (0 = off)", min: 0),
         ParamDecl.Int("seed", 1, "seed of weights and shuffling"),
-        ParamDecl.Int("threads", 0, "torch threads (0 = all cores)", min: 0),
-        ParamDecl.OneOf("device", "auto", "auto = CUDA when available", "auto", "cpu", "cuda"),
+        TorchBackend.ThreadsParam,
+        TorchBackend.DeviceParam,
         ParamDecl.Bool("flip_tta", true, "predict also on the mirrored image and average"),
         ParamDecl.Int("holdout_fold", -1, "train only on rows whose fold tag differs from this (-1 = all rows); for out-of-fold predictions", min: -1),
     ];
