@@ -3,6 +3,10 @@ using Fkd.Cli;
 using Fkd.Cli.Commands;
 
 // Exit codes: 0 ok, 1 failure at run time, 2 usage or validation error.
+// The process is prepared for libtorch here, once, before any large allocation; this loads only libc,
+// so a pipeline without torch stages never loads libtorch. Thread counts are set per torch stage by TorchGate.
+Fkd.Stages.Torch.TorchRuntime.PrepareProcess();
+
 var root = new RootCommand("Fkd.Flow: a content-addressed pipeline that learns 15 facial keypoints on 96x96 faces.");
 root.Options.Add(Common.StoreOption);
 foreach (var c in new[]

@@ -1,5 +1,18 @@
 using Fkd.Flow.Stages;
-using Fkd.Stages.Stages;
+using Fkd.Stages.Augment;
+using Fkd.Stages.Combine;
+using Fkd.Stages.Dedup;
+using Fkd.Stages.Evaluate;
+using Fkd.Stages.LabelFix;
+using Fkd.Stages.Outliers;
+using Fkd.Stages.Parse;
+using Fkd.Stages.Predict;
+using Fkd.Stages.Report;
+using Fkd.Stages.Source;
+using Fkd.Stages.Split;
+using Fkd.Stages.Stack;
+using Fkd.Stages.Submission;
+using Fkd.Stages.Train;
 
 namespace Fkd.Cli;
 

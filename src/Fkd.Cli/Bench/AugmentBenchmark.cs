@@ -1,15 +1,16 @@
+using Fkd.Flow.Stages;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Fkd.Flow.Exec;
 using Fkd.Stages.Augment;
 using Fkd.Stages.Faces;
-using Fkd.Stages.Synthetic;
+using Fkd.Stages.Source;
 
 namespace Fkd.Cli.Bench;
 
 /// <summary>
-/// `bench augment`: variant images per second for AugmentSpec.Default (flip × rotations ±5/9/13° ×
+/// `bench augment`: variant images per second for AugmentParams.FlipRotateBrightness (flip × rotations ±5/9/13° ×
 /// brightness ×0.6/0.8/1.2/1.5, the cartesian product: 70 variants per face, the original included) on
 /// 96x96 synthetic faces, keypoints transformed and checked, through the same Dataflow RowFlow as the
 /// augment stage, on all cores. Peer: torchvision's functional hflip / rotate (bilinear) / adjust_brightness
@@ -22,7 +23,7 @@ public static class AugmentBenchmark
         var repeats = s.RepeatsOr(3, 1);
         var faces = s.Quick ? 200 : 1000;
         var peerFaces = s.Quick ? 50 : 200;
-        var spec = AugmentSpec.Default;
+        var spec = AugmentParams.FlipRotateBrightness;
         var variants = Recipe.Variants(spec);
         var data = SyntheticFaces.Generate(new SyntheticOptions(TrainRows: faces, TestRows: 1)).Train;
         var hashes = data.Select(f => ImageHash.Of(f.Pixels)).ToArray();
@@ -59,7 +60,7 @@ public static class AugmentBenchmark
 
         var details = new JsonObject
         {
-            ["recipe"] = JsonNode.Parse(spec.ToJson()),
+            ["recipe"] = new JsonObject([.. ParamSchema.Of<AugmentParams>().ToJson(spec).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]),
             ["variants_per_face"] = variants.Length,
             ["faces"] = faces,
             ["variant_images"] = jobs,
@@ -69,7 +70,7 @@ public static class AugmentBenchmark
             ["repeats"] = repeats,
             ["seconds"] = Ratios.Array(times),
             ["median_seconds"] = Math.Round(median, 4),
-            ["interpolation"] = spec.Interpolation,
+            ["interpolation"] = ParamSchema.ChoiceName(spec.Interpolation),
             ["ours_measures"] = "Augmenter.Apply per (face, variant) through RowFlow (Dataflow, all cores, unordered), keypoints transformed and checked; no Parquet",
             ["peer_measures"] = $"torchvision.transforms.functional hflip/rotate(bilinear)/adjust_brightness on 1x96x96 uint8 tensors + numpy keypoint math, {peerFaces} faces x the same {variants.Length} variants, one process, 2 torch threads",
             ["peer_output"] = peerResult.Output?.DeepClone(),

@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Fkd.Stages.Faces;
-using Fkd.Stages.Parsing;
-using Fkd.Stages.Stages;
+using Fkd.Stages.Parse;
 
 namespace Fkd.Cli.Bench;
 

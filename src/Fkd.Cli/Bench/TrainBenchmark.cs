@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Fkd.Stages.Faces;
-using Fkd.Stages.Stages;
-using Fkd.Stages.Synthetic;
-using Fkd.Stages.Training;
+using Fkd.Stages.Train;
+using Fkd.Stages.Source;
+using Fkd.Stages.Torch;
 
 namespace Fkd.Cli.Bench;
 
@@ -31,11 +31,13 @@ public static class TrainBenchmark
         long parameters;
         try
         {
-            var o = new TrainOptions(Model: model, Epochs: 1 + measured, BatchSize: BatchSize, Schedule: "none",
-                Threads: Threads, Device: "cpu", FlipTta: false);
+            var o = new TrainParams(Model: model, Epochs: 1 + measured, BatchSize: BatchSize, Schedule: LrSchedule.None, FlipTta: false)
+            {
+                Threads = Threads, Device = TorchDevice.Cpu,
+            };
             var result = Trainer.Train(set, null, o, dir.FullName, null, ct);
             rates = [.. result.Epochs.Skip(1).Select(e => e.ImagesPerSecond)];
-            parameters = TrainingData.ParameterCount(model, set.Outputs, o.ModelOptions);
+            parameters = ModelInputs.ParameterCount(model, set.Outputs, o.ModelOptions);
         }
         finally
         {

@@ -1,8 +1,10 @@
+using Fkd.Flow.Stages;
+using Fkd.Stages.Torch;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Fkd.Stages.Faces;
-using Fkd.Stages.Parsing;
-using Fkd.Stages.Stages;
+using Fkd.Stages.Parse;
+using Fkd.Stages.Predict;
 
 namespace Fkd.Cli.Commands;
 
@@ -17,8 +19,7 @@ public static class EvaluateCommand
         var run = new Option<string>("--run") { Description = "run id (or unique prefix) or 'latest'", DefaultValueFactory = _ => "latest" };
         var data = new Option<string>("--data") { Description = "labelled Kaggle-format file (.csv, .csv.gz or .zip)", Required = true };
         var stage = new Option<string?>("--stage") { Description = "the train stage to use when the run has several" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        var device = new Option<TorchDevice>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => TorchDevice.Auto };
         var json = Common.JsonOption();
         var cmd = new Command("evaluate", "RMSE of a run's model on a labelled Kaggle-format file") { run, data, stage, device, json };
         cmd.SetAction(pr =>
@@ -33,7 +34,7 @@ public static class EvaluateCommand
             if (parsed.Rows.All(r => Array.TrueForAll(r.Coords, float.IsNaN)))
                 throw new UsageException($"{path} has no keypoint labels (columns: {string.Join(", ", parsed.Columns)}); evaluate needs a labelled file like training.csv");
             var rows = parsed.Rows.Select((r, i) => new FaceRow(i, r.Line, ImageHash.HexOf(r.Pixels), r.Pixels, r.Coords, FaceRow.NoTags)).ToList();
-            var preds = PredictStage.Run(model.ModelFile, model.Info, rows, pr.GetValue(device)!);
+            var preds = PredictStage.Run(model.ModelFile, model.Info, rows, pr.GetValue(device));
             var report = Rmse.Of(rows.Select(r => (r.Id, r.Coords)), preds.ToDictionary(p => p.Id, p => p.Coords));
             if (pr.GetValue(json))
             {
@@ -42,13 +43,13 @@ public static class EvaluateCommand
                 Common.PrintJson(new JsonObject
                 {
                     ["run"] = model.Run.Id, ["stage"] = model.Stage, ["model"] = model.Info.Model, ["model_key"] = model.Key,
-                    ["targets"] = model.Info.Targets, ["data"] = path, ["rows"] = rows.Count, ["coordinates"] = report.Count,
+                    ["targets"] = ParamSchema.ChoiceName(model.Info.Targets), ["data"] = path, ["rows"] = rows.Count, ["coordinates"] = report.Count,
                     ["rmse"] = Num(report.Overall), ["per_keypoint"] = per,
                 });
                 return ExitCodes.Ok;
             }
             var o = System.Console.Out;
-            o.WriteLine($"run     {model.Run.Id}, stage {model.Stage} ({model.Info.Model}, targets {model.Info.Targets}, entry {model.Key[..12]})");
+            o.WriteLine($"run     {model.Run.Id}, stage {model.Stage} ({model.Info.Model}, targets {ParamSchema.ChoiceName(model.Info.Targets)}, entry {model.Key[..12]})");
             o.WriteLine($"data    {path}: {rows.Count:N0} rows, {report.Count:N0} labelled coordinates scored");
             o.WriteLine($"RMSE    {report.Overall:F3} px");
             o.WriteLine();

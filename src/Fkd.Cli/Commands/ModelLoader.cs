@@ -1,7 +1,7 @@
 using Fkd.Flow.Exec;
 using Fkd.Flow.Runs;
 using Fkd.Flow.Store;
-using Fkd.Stages.Stages;
+using Fkd.Stages.Torch;
 
 namespace Fkd.Cli.Commands;
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Fkd.Stages.Faces;
-using Fkd.Stages.Stages;
 using SkiaSharp;
+using Fkd.Stages.Drawing;
+using Fkd.Stages.Predict;
 
 namespace Fkd.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Fkd.Flow.Store;
 using Fkd.Stages.Faces;
 using Parquet;
+using Fkd.Stages.Drawing;
 
 namespace Fkd.Cli.Commands;
 

@@ -192,13 +192,17 @@ public static class PipelineLoader
                 if (!given.ContainsKey(decl.Name))
                 {
                     if (decl.Required) errors.Add(new SpecError($"{path}.params.{decl.Name}", $"missing required parameter ({decl.TypeName}): {decl.Description}"));
-                    else checkedParams[decl.Name] = decl.Check(decl.Default).Match(v => v, why => throw new InvalidOperationException($"default of {kind.Kind}.{decl.Name}: {why}"));
+                    else checkedParams[decl.Name] = decl.Default!.DeepClone(); // checked when the schema was made
                     continue;
                 }
                 decl.Check(given[decl.Name]).Match(
                     Right: v => checkedParams[decl.Name] = v,
                     Left: why => errors.Add(new SpecError($"{path}.params.{decl.Name}", why)));
             }
+            // Rules across parameters, once each one has its type: a record can only be bound from whole, checked values.
+            if (kind.Params.All(d => checkedParams.ContainsKey(d.Name)))
+                foreach (var problem in kind.CheckRules(checkedParams).FailToSeq())
+                    errors.Add(new SpecError($"{path}.params.{problem.Param}", problem.Message));
 
             // Inputs: unknown, missing, dangling.
             var inputs = ImmutableSortedDictionary.CreateBuilder<string, InputRef>(StringComparer.Ordinal);

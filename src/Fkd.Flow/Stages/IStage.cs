@@ -1,4 +1,7 @@
 using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using LanguageExt;
+using static LanguageExt.Prelude;
 
 namespace Fkd.Flow.Stages;
 
@@ -29,6 +32,13 @@ public interface IStage
     /// the key. Must be cheap: it is called on every run, cached or not.
     /// </summary>
     string KeyFacts => "";
+
+    /// <summary>
+    /// Rules across parameters (or over each item of a list), run by spec validation once every
+    /// parameter has its type and range checked. Kinds built on <see cref="Stage{TParams}"/> run their
+    /// record's <see cref="IStageParams.Rules"/>.
+    /// </summary>
+    Validation<ParamProblem, Unit> CheckRules(IReadOnlyDictionary<string, JsonNode?> checkedParams) => Success<ParamProblem, Unit>(unit);
 
     Task<StageOutcome> RunAsync(StageContext context, CancellationToken cancel);
 }

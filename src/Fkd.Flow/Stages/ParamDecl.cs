@@ -10,7 +10,7 @@ namespace Fkd.Flow.Stages;
 public enum ParamType { Int, Float, Bool, String, Enum, FloatList, IntList, StringList, Object }
 
 /// <summary>
-/// A parameter a stage kind accepts. A parameter with no default is required. Values are checked
+/// A parameter a stage kind accepts, as <see cref="ParamSchema"/> derives it from the kind's params record. A parameter with no default is required. Values are checked
 /// (and ints widened to floats) before anything runs; the checked value, defaults included, is
 /// what goes into the stage's key, so writing a default explicitly does not change the key.
 /// </summary>
@@ -24,30 +24,6 @@ public sealed record ParamDecl(
     double? Max = null)
 {
     public bool Required => Default is null;
-
-    public static ParamDecl Int(string name, int? dflt, string description, int? min = null, int? max = null) =>
-        new(name, ParamType.Int, dflt is null ? null : JsonValue.Create(dflt.Value), description, default, min, max);
-
-    public static ParamDecl Float(string name, double? dflt, string description, double? min = null, double? max = null) =>
-        new(name, ParamType.Float, dflt is null ? null : JsonValue.Create(dflt.Value), description, default, min, max);
-
-    public static ParamDecl Bool(string name, bool dflt, string description) =>
-        new(name, ParamType.Bool, JsonValue.Create(dflt), description);
-
-    public static ParamDecl Str(string name, string? dflt, string description) =>
-        new(name, ParamType.String, dflt is null ? null : JsonValue.Create(dflt), description);
-
-    public static ParamDecl OneOf(string name, string dflt, string description, params string[] choices) =>
-        new(name, ParamType.Enum, JsonValue.Create(dflt), description, [.. choices]);
-
-    public static ParamDecl Floats(string name, double[] dflt, string description) =>
-        new(name, ParamType.FloatList, new JsonArray(dflt.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()), description);
-
-    public static ParamDecl Ints(string name, int[] dflt, string description) =>
-        new(name, ParamType.IntList, new JsonArray(dflt.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()), description);
-
-    public static ParamDecl Strings(string name, string[] dflt, string description) =>
-        new(name, ParamType.StringList, new JsonArray(dflt.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()), description);
 
     public string TypeName => Type switch
     {
@@ -119,8 +95,20 @@ public sealed record ParamDecl(
 
     private bool InRange(double v) => (Min is null || v >= Min) && (Max is null || v <= Max);
 
-    private string RangeText(double v) =>
-        $"expected {TypeName} {(Min, Max) switch { (not null, not null) => $"in [{F(Min.Value)}, {F(Max.Value)}]", (not null, null) => $">= {F(Min.Value)}", _ => $"<= {F(Max!.Value)}" }}, found {F(v)}";
+    private string RangeText(double v)
+    {
+        // An int field's implicit 32-bit bounds are not worth printing unless the value broke one.
+        double? lo = Min is int.MinValue ? null : Min, hi = Max is int.MaxValue ? null : Max;
+        var range = (lo, hi) switch
+        {
+            (not null, not null) => $" in [{F(lo.Value)}, {F(hi.Value)}]",
+            (not null, null) => $" >= {F(lo.Value)}",
+            (null, not null) => $" <= {F(hi.Value)}",
+            _ => "",
+        };
+        var width = v > int.MaxValue || v < int.MinValue ? $"{(range.Length > 0 ? " and" : "")} within 32 bits" : "";
+        return $"expected {TypeName}{range}{width}, found {F(v)}";
+    }
 
     private static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
 }

@@ -59,15 +59,6 @@ public sealed class StageContext(
 
     public string Output(string fileName) => Path.Combine(OutputDir, fileName);
 
-    public int Int(string name) => (int)Parameters[name].GetValue<long>();
-    public long Long(string name) => Parameters[name].GetValue<long>();
-    public double Float(string name) => Parameters[name].GetValue<double>();
-    public bool Bool(string name) => Parameters[name].GetValue<bool>();
-    public string Str(string name) => Parameters[name].GetValue<string>();
-    public double[] Floats(string name) => Parameters[name].AsArray().Select(n => n!.GetValue<double>()).ToArray();
-    public int[] Ints(string name) => Parameters[name].AsArray().Select(n => (int)n!.GetValue<long>()).ToArray();
-    public string[] Strings(string name) => Parameters[name].AsArray().Select(n => n!.GetValue<string>()).ToArray();
-
     /// <summary>The checked parameters as one JSON object (canonical order), for metadata in written files.</summary>
     public string ParametersJson() => Keys.CanonicalJson.Write(new JsonObject(Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.DeepClone()))));
 }

@@ -11,7 +11,7 @@ public enum OutOfImagePolicy
     MarkMissing,
 }
 
-/// <summary>Options a random draw picks from (see <see cref="AugmentSpec.Mode"/> "random").</summary>
+/// <summary>Options a random draw picks from (see <see cref="AugmentMode.Random"/>).</summary>
 public sealed record RandomChoices(
     bool Flip, double FlipProbability,
     ImmutableArray<GeometricOp> Geometric, double GeometricProbability,
@@ -51,128 +51,75 @@ public sealed record VariantPlan(
     public bool IsIdentity => Random is null && !Flip && Geometric.IsEmpty && Photometric.IsEmpty;
 }
 
-/// <summary>Turns an <see cref="AugmentSpec"/> into its list of variants.</summary>
+/// <summary>Turns an <see cref="AugmentParams"/> recipe into its list of variants.</summary>
 public static class Recipe
 {
+    /// <summary>Random mode: the chance a draw flips (when flip is on), takes one geometric option, takes one photometric option.</summary>
+    public const double FlipProbability = 0.5, GeometricProbability = 0.75, PhotometricProbability = 0.5;
+
     /// <summary>
-    /// The variants of <paramref name="spec"/>, in a fixed order (the index seeds each variant's PRNG).
-    /// Throws <see cref="ArgumentException"/> for unknown mode/policy/interpolation names or bad values.
+    /// The variants of a recipe, in a fixed order (the index seeds each variant's PRNG). The recipe's
+    /// <see cref="AugmentParams.Rules"/> hold (spec validation checked them); pixels outside the grid
+    /// take the nearest edge pixel.
     /// </summary>
-    public static ImmutableArray<VariantPlan> Variants(AugmentSpec spec)
+    public static ImmutableArray<VariantPlan> Variants(AugmentParams spec)
     {
-        var interpolation = spec.Interpolation.ToLowerInvariant() switch
-        {
-            "bilinear" => Interpolation.Bilinear,
-            "bicubic" => Interpolation.Bicubic,
-            var s => throw new ArgumentException($"Unknown interpolation '{s}' (bilinear | bicubic)."),
-        };
-        var border = spec.Border.ToLowerInvariant() switch
-        {
-            "replicate" => BorderMode.Replicate,
-            "constant" => BorderMode.Constant,
-            var s => throw new ArgumentException($"Unknown border '{s}' (replicate | constant)."),
-        };
-        var policy = spec.OutOfImage.ToLowerInvariant() switch
-        {
-            "drop" => OutOfImagePolicy.Drop,
-            "mark-missing" => OutOfImagePolicy.MarkMissing,
-            var s => throw new ArgumentException($"Unknown out-of-image policy '{s}' (drop | mark-missing)."),
-        };
         var geo = GeometricOptions(spec);
         var photo = PhotometricOptions(spec);
         var plans = ImmutableArray.CreateBuilder<VariantPlan>();
         void Add(bool flip, ImmutableArray<GeometricOp> g, ImmutableArray<PhotometricOp> p, RandomChoices? r = null) =>
-            plans.Add(new VariantPlan(plans.Count, flip, g, p, interpolation, border, spec.BorderValue, policy, r));
+            plans.Add(new VariantPlan(plans.Count, flip, g, p, spec.Interpolation, BorderMode.Replicate, 0, spec.OutOfImage, r));
 
-        switch (spec.Mode.ToLowerInvariant())
+        switch (spec.Mode)
         {
-            case "grid":
-                switch (spec.Combine.ToLowerInvariant())
-                {
-                    case "product":
-                        foreach (var flip in spec.Flip ? new[] { false, true } : [false])
-                            for (var gi = -1; gi < geo.Length; gi++)
-                                for (var pi = -1; pi < photo.Length; pi++)
-                                {
-                                    if (!flip && gi < 0 && pi < 0 && !spec.IncludeOriginal) continue;
-                                    Add(flip, gi < 0 ? [] : [geo[gi]], pi < 0 ? [] : [photo[pi]]);
-                                }
-                        break;
-                    case "single":
-                        if (spec.IncludeOriginal) Add(false, [], []);
-                        if (spec.Flip) Add(true, [], []);
-                        foreach (var g in geo) Add(false, [g], []);
-                        foreach (var p in photo) Add(false, [], [p]);
-                        break;
-                    default:
-                        throw new ArgumentException($"Unknown combine '{spec.Combine}' (product | single).");
-                }
+            case AugmentMode.Grid when spec.Combine == CombineMode.Product:
+                foreach (var flip in spec.Flip ? new[] { false, true } : [false])
+                    for (var gi = -1; gi < geo.Length; gi++)
+                        for (var pi = -1; pi < photo.Length; pi++)
+                        {
+                            if (!flip && gi < 0 && pi < 0 && !spec.IncludeOriginal) continue;
+                            Add(flip, gi < 0 ? [] : [geo[gi]], pi < 0 ? [] : [photo[pi]]);
+                        }
                 break;
-            case "random":
-                if (spec.RandomDraws < 0) throw new ArgumentException("RandomDraws must be >= 0.");
-                CheckProbability(spec.FlipProbability, nameof(spec.FlipProbability));
-                CheckProbability(spec.GeometricProbability, nameof(spec.GeometricProbability));
-                CheckProbability(spec.PhotometricProbability, nameof(spec.PhotometricProbability));
+            case AugmentMode.Grid:
                 if (spec.IncludeOriginal) Add(false, [], []);
-                var choices = new RandomChoices(spec.Flip, spec.FlipProbability, geo, spec.GeometricProbability,
-                    photo, spec.PhotometricProbability);
+                if (spec.Flip) Add(true, [], []);
+                foreach (var g in geo) Add(false, [g], []);
+                foreach (var p in photo) Add(false, [], [p]);
+                break;
+            case AugmentMode.Random:
+                if (spec.IncludeOriginal) Add(false, [], []);
+                var choices = new RandomChoices(spec.Flip, FlipProbability, geo, GeometricProbability, photo, PhotometricProbability);
                 for (var d = 0; d < spec.RandomDraws; d++) Add(false, [], [], choices);
                 break;
-            default:
-                throw new ArgumentException($"Unknown mode '{spec.Mode}' (grid | random).");
         }
         return plans.ToImmutable();
     }
 
-    private static void CheckProbability(double p, string name)
-    {
-        if (!(p >= 0 && p <= 1)) throw new ArgumentException($"{name} must be in [0, 1].");
-    }
-
-    private static ImmutableArray<GeometricOp> GeometricOptions(AugmentSpec spec)
+    private static ImmutableArray<GeometricOp> GeometricOptions(AugmentParams spec)
     {
         var b = ImmutableArray.CreateBuilder<GeometricOp>();
-        foreach (var r in spec.Rotations ?? []) b.Add(new GeometricOp.Rotate(r));
-        foreach (var s in spec.Shifts ?? [])
+        foreach (var r in spec.Rotations) b.Add(new GeometricOp.Rotate(r));
+        foreach (var s in spec.Shifts)
         {
             b.Add(new GeometricOp.Shift(s, 0)); b.Add(new GeometricOp.Shift(-s, 0));
             b.Add(new GeometricOp.Shift(0, s)); b.Add(new GeometricOp.Shift(0, -s));
         }
-        foreach (var s in spec.Scales ?? [])
-        {
-            if (!(s > 0)) throw new ArgumentException("Scales must be > 0.");
-            b.Add(new GeometricOp.Scale(s));
-        }
-        foreach (var e in spec.Elastic ?? [])
-        {
-            if (!(e.Sigma > 0)) throw new ArgumentException("Elastic sigma must be > 0.");
-            b.Add(new GeometricOp.Elastic(e.Alpha, e.Sigma));
-        }
+        foreach (var s in spec.Scales) b.Add(new GeometricOp.Scale(s));
+        foreach (var (alpha, sigma) in spec.ElasticPairs) b.Add(new GeometricOp.Elastic(alpha, sigma));
         return b.ToImmutable();
     }
 
-    private static ImmutableArray<PhotometricOp> PhotometricOptions(AugmentSpec spec)
+    private static ImmutableArray<PhotometricOp> PhotometricOptions(AugmentParams spec)
     {
         var b = ImmutableArray.CreateBuilder<PhotometricOp>();
-        foreach (var f in spec.Brightness ?? [])
-        {
-            if (!(f >= 0)) throw new ArgumentException("Brightness factors must be >= 0.");
-            b.Add(new PhotometricOp.Multiply(f));
-        }
-        foreach (var p in spec.Contrast ?? [])
-        {
-            if (!(p >= 0 && p < 50)) throw new ArgumentException("Contrast percentiles must be in [0, 50).");
-            b.Add(new PhotometricOp.ContrastStretch(p, 100 - p));
-        }
-        foreach (var g in spec.Gamma ?? [])
-        {
-            if (!(g > 0)) throw new ArgumentException("Gamma exponents must be > 0.");
-            b.Add(new PhotometricOp.Gamma(g));
-        }
-        if (spec.Clahe is { } clip && clip > 0) b.Add(new PhotometricOp.Clahe(clip));
-        foreach (var s in spec.NoiseSigma ?? []) if (s > 0) b.Add(new PhotometricOp.Noise(s));
-        foreach (var a in spec.Sharpen ?? []) b.Add(new PhotometricOp.Sharpen(a));
-        foreach (var s in spec.Blur ?? []) if (s > 0) b.Add(new PhotometricOp.Blur(s));
+        foreach (var f in spec.Brightness) b.Add(new PhotometricOp.Multiply(f));
+        foreach (var p in spec.Contrast) b.Add(new PhotometricOp.ContrastStretch(p, 100 - p));
+        foreach (var g in spec.Gamma) b.Add(new PhotometricOp.Gamma(g));
+        if (spec.Clahe > 0) b.Add(new PhotometricOp.Clahe(spec.Clahe));
+        foreach (var s in spec.NoiseSigma) if (s > 0) b.Add(new PhotometricOp.Noise(s));
+        foreach (var a in spec.Sharpen) b.Add(new PhotometricOp.Sharpen(a));
+        foreach (var s in spec.Blur) if (s > 0) b.Add(new PhotometricOp.Blur(s));
         return b.ToImmutable();
     }
 }

@@ -2,29 +2,13 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Fkd.Stages.Faces;
-using Fkd.Stages.Stages;
+using Fkd.Stages.Dedup;
+using Fkd.Stages.Drawing;
 
 namespace Fkd.Stages.Report;
 
 /// <summary>One flagged or scored row of review.parquet, as the report uses it.</summary>
 public sealed record ReviewEntry(long Id, string Hash, double Score, bool Flagged, string Reasons);
-
-/// <param name="PcaSide">Images are block-averaged to this side before PCA (divides 96).</param>
-/// <param name="Components">PCA components fed to the adversarial classifier.</param>
-/// <param name="Folds">Folds of the adversarial validation.</param>
-/// <param name="ExtremeKeypoints">Keypoints whose min/max x and y rows are shown.</param>
-public sealed record ReportOptions(
-    int PcaSide = 24,
-    int Components = 10,
-    int Folds = 5,
-    int Seed = 1,
-    int MaxRowsForPca = 6000,
-    int MaxGroups = 8,
-    int MaxOutliers = 24,
-    int[]? ExtremeKeypoints = null)
-{
-    public int[] Extremes => ExtremeKeypoints ?? [0, 10, 14];
-}
 
 /// <summary>The numbers the report shows, for logs and tests.</summary>
 public sealed record ReportSummary(int TrainRows, int TestRows, int FullRows, int FourRows, int DuplicateGroups, int DuplicateRows,
@@ -40,7 +24,7 @@ public static class ReportBuilder
 
     public static (string Html, ReportSummary Summary) Build(
         IReadOnlyList<FaceRow> train, IReadOnlyList<FaceRow>? test, IReadOnlyList<DuplicateGroup>? groups,
-        IReadOnlyList<ReviewEntry>? review, ReportOptions o, string title = "Facial keypoints: data report")
+        IReadOnlyList<ReviewEntry>? review, ReportParams o, string title = "Facial keypoints: data report")
     {
         test ??= [];
         var h = new Html();
@@ -60,7 +44,7 @@ public static class ReportBuilder
         var isFour = train.Select(IsFourPattern).ToArray();
         var full = labelled.Count(n => n == Keypoints.Count);
         var four = isFour.Count(b => b);
-        groups ??= Dedup.Merge(train).Groups;
+        groups ??= Duplicates.Merge(train).Groups;
         var groupsComputed = groups.Count;
         var flagged = review?.Where(r => r.Flagged).OrderByDescending(r => r.Score).ToArray() ?? [];
 
@@ -114,7 +98,7 @@ public static class ReportBuilder
 
         // ---- Extremes
         h.Raw("<section id=\"extremes\">\n<h2>Extreme coordinates</h2>\n<p>").Text("Rows with the smallest and largest x and y of a few keypoints (the keypoint ringed in cyan).").Raw("</p>\n");
-        foreach (var k in o.Extremes.Where(k => k is >= 0 and < Keypoints.Count))
+        foreach (var k in o.ExtremeKeypoints.Where(k => k is >= 0 and < Keypoints.Count))
         {
             var have = train.Where(r => !float.IsNaN(r.Coords[2 * k])).ToArray();
             if (have.Length == 0) continue;
@@ -168,7 +152,7 @@ public static class ReportBuilder
             flagged.Length, auc, share1, share2));
     }
 
-    private static (byte[] Png, double Auc, double Share1, double Share2, string Note) PcaSection(IReadOnlyList<FaceRow> train, IReadOnlyList<FaceRow> test, ReportOptions o)
+    private static (byte[] Png, double Auc, double Share1, double Share2, string Note) PcaSection(IReadOnlyList<FaceRow> train, IReadOnlyList<FaceRow> test, ReportParams o)
     {
         // Evenly spaced subsample of each set when large, in proportion.
         var total = train.Count + test.Count;

@@ -13,68 +13,49 @@ public static class TorchRuntime
     public const string LibTorchVersion = "2.10.0";
 
     private static readonly object Gate = new();
-    private static bool _nativeTuned;
-    private static bool _initialized;
-    private static int _threads;
+    private static bool _prepared;
+    private static bool _interopSet;
 
     /// <summary>
-    /// Call before the first torch tensor is created. On Linux it first tunes glibc malloc
-    /// (no trimming, no mmap for large blocks: otherwise every large tensor allocation pays page
-    /// faults and training runs several times slower) and asks OpenMP for sleeping rather than
-    /// spinning waiters (OMP_WAIT_POLICY=PASSIVE unless already set), then sets torch's thread counts.
-    /// <paramref name="threads"/>: a positive count sets it; null or &lt;= 0 keeps the current count
-    /// (all cores on the first call). Safe to call repeatedly; the malloc tuning happens once, the
-    /// thread count is applied again when it changes.
+    /// Prepares the process for libtorch, once, without loading it: on Linux it tunes glibc malloc (no
+    /// trimming, no mmap for large blocks: otherwise every large tensor allocation pays page faults and
+    /// training runs several times slower) and asks OpenMP for sleeping rather than spinning waiters
+    /// (OMP_WAIT_POLICY=PASSIVE unless already set). The composition root calls it at start-up, before
+    /// any large allocation; <see cref="ApplyThreads"/> calls it too, so a host that forgot still gets it.
     /// </summary>
-    public static void EnsureInitialized(int? threads = null)
+    public static void PrepareProcess()
     {
         lock (Gate)
         {
-            var wanted = threads is > 0 ? threads.Value : _initialized ? _threads : Environment.ProcessorCount;
-            if (!_nativeTuned)
-            {
-                TuneNativeEnvironment();
-                _nativeTuned = true;
-            }
-            if (_initialized && _threads == wanted) return;
-            ApplyThreads(wanted, setInterop: !_initialized);
-            _threads = wanted;
-            _initialized = true;
-        }
-    }
-
-    /// <summary>Threads applied by the last <see cref="EnsureInitialized"/> (0 before it ran).</summary>
-    public static int Threads { get { lock (Gate) return _threads; } }
-
-    /// <summary>Resolves "auto" | "cpu" | "cuda" to the device actually used: "cpu" or "cuda".</summary>
-    public static string DeviceName(string requested)
-    {
-        switch ((requested ?? "auto").Trim().ToLowerInvariant())
-        {
-            case "cpu":
-                return "cpu";
-            case "cuda":
-                if (!CudaAvailable())
-                    throw new InvalidOperationException("Device 'cuda' was requested but CUDA is not available in this build of libtorch.");
-                return "cuda";
-            case "auto":
-            case "":
-                return CudaAvailable() ? "cuda" : "cpu";
-            default:
-                throw new ArgumentException($"Unknown device '{requested}' (expected auto, cpu or cuda).", nameof(requested));
+            if (_prepared) return;
+            TuneNativeEnvironment();
+            _prepared = true;
         }
     }
 
     /// <summary>
-    /// Facts that change numeric results, for cache keys: package versions and the device "auto"
-    /// resolves to, e.g. "torchsharp=0.107.0;libtorch=2.10.0;device=cpu". Does not load libtorch
-    /// when only the CPU build of libtorch is present.
+    /// Sets torch's intra-op thread count for this process and for the calling thread (OpenMP keeps
+    /// the count per thread). Callers go through <see cref="TorchGate"/>, so no two torch stages ask
+    /// for different counts at once. The inter-op count can be set only once, before any inter-op work.
     /// </summary>
-    public static string VersionFacts => $"torchsharp={TorchSharpVersion};libtorch={LibTorchVersion};device={DeviceName("auto")}";
+    internal static void ApplyThreads(int threads)
+    {
+        PrepareProcess();
+        lock (Gate)
+        {
+            SetThreads(threads, setInterop: !_interopSet);
+            _interopSet = true;
+        }
+    }
 
-    /// <summary>Facts for an explicit device request (see <see cref="VersionFacts"/>).</summary>
-    public static string VersionFactsFor(string requestedDevice) =>
-        $"torchsharp={TorchSharpVersion};libtorch={LibTorchVersion};device={DeviceName(requestedDevice)}";
+    /// <summary>The device a request resolves to: "cpu" or "cuda".</summary>
+    public static string DeviceName(TorchDevice requested) => requested switch
+    {
+        TorchDevice.Cpu => "cpu",
+        TorchDevice.Cuda => CudaAvailable() ? "cuda"
+            : throw new InvalidOperationException("Device 'cuda' was requested but CUDA is not available in this build of libtorch."),
+        _ => CudaAvailable() ? "cuda" : "cpu",
+    };
 
     private static bool? _cuda;
 
@@ -107,11 +88,11 @@ public static class TorchRuntime
     // Kept in separate methods so the JIT only resolves TorchSharp when they run.
     private static bool AskTorchForCuda()
     {
-        EnsureInitialized();
+        PrepareProcess();
         return cuda.is_available();
     }
 
-    private static void ApplyThreads(int threads, bool setInterop)
+    private static void SetThreads(int threads, bool setInterop)
     {
         set_num_threads(threads);
         if (setInterop)

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Fkd.Flow.Stages;
 using System.Collections.Concurrent;
 using CsCheck;
 using Fkd.Stages.Augment;
@@ -67,8 +69,8 @@ public class PhotometricAndRecipeTests
     [Fact]
     public void Output_is_deterministic_and_does_not_depend_on_threads()
     {
-        var spec = AugmentSpec.SecondPlace with { Scales = [0.9, 1.1], Gamma = [0.8], Blur = [1] };
-        var plans = Recipe.Variants(spec).AddRange(Recipe.Variants(AugmentSpec.Default with { Mode = "random", RandomDraws = 6 }));
+        var spec = AugmentParams.SecondPlace with { Scales = [0.9, 1.1], Gamma = [0.8], Blur = [1] };
+        var plans = Recipe.Variants(spec).AddRange(Recipe.Variants(AugmentParams.FlipRotateBrightness with { Mode = AugmentMode.Random, RandomDraws = 6 }));
         var faces = Enumerable.Range(0, 6).Select(s => RandomFace(s)).ToArray();
         var jobs = (from f in Enumerable.Range(0, faces.Length) from p in plans select (f, p)).ToArray();
         AugmentOutcome Run(int j) => Augmenter.Apply(faces[jobs[j].f], (UInt128)(jobs[j].f * 977 + 1), jobs[j].p, 1234);
@@ -95,60 +97,71 @@ public class PhotometricAndRecipeTests
     [Fact]
     public void Recipe_enumerates_grid_product_single_and_random()
     {
-        var d = Recipe.Variants(AugmentSpec.Default);
+        var d = Recipe.Variants(AugmentParams.FlipRotateBrightness);
         Assert.Equal(2 * 7 * 5, d.Length);
         Assert.Equal(Enumerable.Range(0, d.Length), d.Select(p => p.Index));
         Assert.True(d[0].IsIdentity);
         Assert.Equal(d.Length, d.Select(p => p.Name).Distinct().Count());
         Assert.Contains(d, p => p.Name == "flip+rot(-13)+mul(1.2)");
-        Assert.Equal(2 * 7 * 5 - 1, Recipe.Variants(AugmentSpec.Default with { IncludeOriginal = false }).Length);
+        Assert.Equal(2 * 7 * 5 - 1, Recipe.Variants(AugmentParams.FlipRotateBrightness with { IncludeOriginal = false }).Length);
 
-        var single = Recipe.Variants(AugmentSpec.SecondPlace);
+        var single = Recipe.Variants(AugmentParams.SecondPlace);
         // original + flip + 6 rotations + 4 shifts + 2 elastic + 4 brightness + contrast + clahe + noise + sharpen
         Assert.Equal(1 + 1 + 6 + 4 + 2 + 4 + 1 + 1 + 1 + 1, single.Length);
 
-        var random = Recipe.Variants(AugmentSpec.Default with { Mode = "random", RandomDraws = 3 });
+        var random = Recipe.Variants(AugmentParams.FlipRotateBrightness with { Mode = AugmentMode.Random, RandomDraws = 3 });
         Assert.Equal(4, random.Length);
         Assert.Null(random[0].Random);
         Assert.All(random.Skip(1), p => Assert.NotNull(p.Random));
         var o = Augmenter.Apply(RandomFace(1), 5, random[2], 7);
         Assert.StartsWith("random#2:", o.VariantName);
+    }
 
-        Assert.Throws<ArgumentException>(() => Recipe.Variants(new AugmentSpec(Mode: "sometimes")));
-        Assert.Throws<ArgumentException>(() => Recipe.Variants(new AugmentSpec(OutOfImage: "ignore")));
-        Assert.Throws<ArgumentException>(() => Recipe.Variants(new AugmentSpec(Interpolation: "lanczos")));
+    /// <summary>The stage's parameters as a pipeline file gives them: checked, defaults filled, bound to the recipe.</summary>
+    private static AugmentParams FromPipeline(string json)
+    {
+        var given = JsonNode.Parse(json)!.AsObject();
+        var schema = ParamSchema.Of<AugmentParams>();
+        var values = schema.Decls.ToDictionary(d => d.Name, d => given[d.Name] is { } v
+            ? d.Check(v).Match(x => x, why => throw new Xunit.Sdk.XunitException($"{d.Name}: {why}"))
+            : d.Default);
+        return schema.Bind<AugmentParams>(values);
     }
 
     [Fact]
-    public void Spec_reads_from_json()
+    public void The_stage_parameters_are_the_recipe()
     {
-        var spec = AugmentSpec.FromJson("""
+        var spec = FromPipeline("""
             { "flip": true, "rotations": [-13, -9, -5, 5, 9, 13], "shifts": [2], "scales": [0.95],
-              "elastic": [{ "alpha": 991, "sigma": 8 }, { "alpha": 1201, "sigma": 11 }],
-              "brightness": [1.2, 1.5, 0.6, 0.8], "contrast": [2], "clahe": 0.03, "noiseSigma": [0.03],
-              "sharpen": [1], "mode": "random", "randomDraws": 8, "outOfImage": "mark-missing",
-              "interpolation": "bicubic", "border": "constant", "borderValue": 0 }
+              "elastic": [991, 8, 1201, 11], "brightness": [1.2, 1.5, 0.6, 0.8], "contrast": [2], "clahe": 0.03,
+              "noise_sigma": [0.03], "sharpen": [1], "mode": "random", "random_draws": 8, "out_of_image": "mark-missing",
+              "interpolation": "bicubic" }
             """);
         Assert.True(spec.Flip);
-        Assert.Equal([-13, -9, -5, 5, 9, 13], spec.Rotations!);
-        Assert.Equal(new ElasticSpec(1201, 11), spec.Elastic![1]);
+        Assert.Equal<double>([-13, -9, -5, 5, 9, 13], spec.Rotations);
+        Assert.Equal([(991.0, 8.0), (1201.0, 11.0)], spec.ElasticPairs);
         Assert.Equal(0.03, spec.Clahe);
-        Assert.Equal("mark-missing", spec.OutOfImage);
+        Assert.Equal(OutOfImagePolicy.MarkMissing, spec.OutOfImage);
+        Assert.True(spec.Rules().IsSuccess);
         var plans = Recipe.Variants(spec);
-        Assert.Equal(9, plans.Length);
+        Assert.Equal(9, plans.Length); // the original and 8 random draws
         Assert.All(plans, p => Assert.Equal(OutOfImagePolicy.MarkMissing, p.OutOfImage));
         Assert.All(plans, p => Assert.Equal(Interpolation.Bicubic, p.Interpolation));
-        var again = AugmentSpec.FromJson(spec.ToJson());
-        Assert.Equal(spec.ToJson(), again.ToJson());
-        Assert.Single(Recipe.Variants(AugmentSpec.FromJson("{}")));
-        Assert.Equal(0.03, AugmentSpec.FromJson("""{"clahe": true}""").Clahe);
-        Assert.Null(AugmentSpec.FromJson("""{"clahe": false}""").Clahe);
+        Assert.Equal(2, Recipe.Variants(FromPipeline("{}")).Length); // the stage's defaults: original and flip
+
+        // The rules name each bad parameter (and item) before anything runs.
+        var bad = FromPipeline("""{ "elastic": [991, 8, 1201], "scales": [1, 0], "contrast": [50] }""").Rules().FailToSeq()
+            .Select(p => $"{p.Param}: {p.Message}").ToList();
+        Assert.Contains(bad, m => m.StartsWith("elastic: alpha,sigma pairs (an even count), found 3"));
+        Assert.Contains(bad, m => m.StartsWith("scales: item 1: expected a factor > 0, found 0"));
+        Assert.Contains(bad, m => m.StartsWith("contrast: item 0: expected a percentile in [0, 50), found 50"));
+        Assert.Single(FromPipeline("""{ "elastic": [991, 0] }""").Rules().FailToSeq());
     }
 
     [Fact]
     public void Second_place_recipe_runs_end_to_end()
     {
-        var plans = Recipe.Variants(AugmentSpec.SecondPlace with { OutOfImage = "mark-missing" });
+        var plans = Recipe.Variants(AugmentParams.SecondPlace with { OutOfImage = OutOfImagePolicy.MarkMissing });
         var face = RandomFace(21, 20, 75);
         var outcomes = new ConcurrentBag<AugmentOutcome>();
         foreach (var p in plans) outcomes.Add(Augmenter.Apply(face, 99, p, 3));

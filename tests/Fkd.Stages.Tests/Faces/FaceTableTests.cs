@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using Fkd.Stages.Faces;
+using Fkd.Stages.Source;
 
-namespace Fkd.Stages.Tests.FaceTables;
+namespace Fkd.Stages.Tests.Faces;
 
 public sealed class FaceTableTests : IDisposable
 {
@@ -14,7 +15,7 @@ public sealed class FaceTableTests : IDisposable
     {
         // More rows than one row group of real-looking (compressible) faces; random bytes would be
         // stored raw and hide codec faults.
-        var faces = Fkd.Stages.Synthetic.SyntheticFaces.Generate(new(TrainRows: FaceTable.RowGroupSize + 300, TestRows: 1)).Train;
+        var faces = SyntheticFaces.Generate(new(TrainRows: FaceTable.RowGroupSize + 300, TestRows: 1)).Train;
         var rows = faces.Select((f, i) =>
         {
             var tags = i % 2 == 0 ? FaceRow.NoTags : FaceRow.NoTags.SetItem("fold", i % 5);
@@ -47,7 +48,7 @@ public sealed class FaceTableTests : IDisposable
         // writers once made two parse stages running together produce a table whose image hashes all
         // read back alike (3 of 5 full runs). This test did not reproduce that race; it guards the
         // round trip under concurrency, the full-run figure is in the commit that fixed it.
-        var faces = Fkd.Stages.Synthetic.SyntheticFaces.Generate(new(TrainRows: 400, TestRows: 1, DuplicateGroups: 0, WrongLabels: 0, BlankImages: 0)).Train;
+        var faces = SyntheticFaces.Generate(new(TrainRows: 400, TestRows: 1, DuplicateGroups: 0, WrongLabels: 0, BlankImages: 0)).Train;
         var rows = faces.Select((f, i) => new FaceRow(i, i + 2, ImageHash.HexOf(f.Pixels), f.Pixels, f.Coords, FaceRow.NoTags)).ToArray();
         for (var round = 0; round < 5; round++)
         {

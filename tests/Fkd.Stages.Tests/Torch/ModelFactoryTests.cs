@@ -1,5 +1,4 @@
 using Fkd.Stages.Torch;
-using Fkd.Stages.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -19,7 +18,7 @@ public sealed class ModelFactoryTests(ITestOutputHelper output)
     [InlineData("resnet34", 21_100_000, 21_500_000)]
     public void Parameter_count_is_in_range(string name, long min, long max)
     {
-        TorchRuntime.EnsureInitialized(2);
+        TorchRuntime.PrepareProcess();
         using var model = ModelFactory.Create(name, 30, Options);
         var count = ModelFactory.ParameterCount(model);
         output.WriteLine($"{name}: {count:N0} parameters (30 outputs)");
@@ -32,7 +31,7 @@ public sealed class ModelFactoryTests(ITestOutputHelper output)
     [InlineData("resnet34", 30)]
     public void Forward_gives_one_row_of_outputs_per_image(string name, int outputs)
     {
-        TorchRuntime.EnsureInitialized(2);
+        TorchRuntime.PrepareProcess();
         using var scope = NewDisposeScope();
         using var model = ModelFactory.Create(name, outputs, Options);
         model.eval();

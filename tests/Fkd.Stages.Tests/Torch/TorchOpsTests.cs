@@ -1,14 +1,14 @@
 using Fkd.Stages.Torch;
-using Fkd.Stages.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Fkd.Stages.Train;
 
 namespace Fkd.Stages.Tests.Torch;
 
 [Collection(TorchCollection.Name)]
 public sealed class TorchOpsTests
 {
-    public TorchOpsTests() => TorchRuntime.EnsureInitialized(2);
+    public TorchOpsTests() => TorchRuntime.PrepareProcess();
 
     [Fact]
     public void Ones_sum_is_three()
@@ -33,11 +33,12 @@ public sealed class TorchOpsTests
     }
 
     [Fact]
-    public void Version_facts_name_versions_and_device()
+    public void Devices_resolve_to_what_this_build_has()
     {
-        Assert.Equal("cpu", TorchRuntime.DeviceName("cpu"));
-        Assert.Equal("torchsharp=0.107.0;libtorch=2.10.0;device=cpu", TorchRuntime.VersionFacts);
-        Assert.Throws<ArgumentException>(() => TorchRuntime.DeviceName("tpu"));
+        Assert.Equal("cpu", TorchRuntime.DeviceName(TorchDevice.Cpu));
+        // The CPU build ships no CUDA library: auto falls back to the CPU, an explicit cuda is an error.
+        Assert.Equal(cuda.is_available() ? "cuda" : "cpu", TorchRuntime.DeviceName(TorchDevice.Auto));
+        if (!cuda.is_available()) Assert.Throws<InvalidOperationException>(() => TorchRuntime.DeviceName(TorchDevice.Cuda));
     }
 
     [Fact]

@@ -1,0 +1,88 @@
+using System.Collections.Immutable;
+using Fkd.Flow.Stages;
+using Fkd.Stages.Faces;
+using Fkd.Stages.Train;
+using Fkd.Stages.Torch;
+
+namespace Fkd.Stages.Predict;
+
+/// <summary>
+/// Predicts keypoints for a face table with one trained model, or with several (e.g. the k fold
+/// models of a cross-validation) whose predictions are averaged per coordinate (flip test-time
+/// augmentation for each model trained with it).
+/// </summary>
+public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "predict keypoints for a face table with a trained model")
+{
+    public override string KeyFacts => TorchBackend.KeyFacts;
+    public override ImmutableArray<InputDecl> Inputs { get; } =
+    [
+        new("model", InputShape.Entry, "a train stage, or a list of them (their predictions are averaged)", Many: true),
+        new("faces", InputShape.File, "faces to predict (e.g. split/val.parquet or test_rows/faces.parquet)"),
+    ];
+    public override ImmutableArray<string> Outputs { get; } = ["predictions.parquet"];
+
+    protected override async Task<StageOutcome> RunAsync(StageContext ctx, PredictParams p, CancellationToken ct)
+    {
+        var models = ctx.InputList("model");
+        var rows = OnlyFold(await ReadFaces(ctx, "faces", ct), p.OnlyFold);
+        var each = new List<ImmutableArray<Prediction>>(models.Length);
+        foreach (var model in models)
+        {
+            ct.ThrowIfCancellationRequested();
+            each.Add(Run(model.File("model.bin"), ModelInfo.Read(model.File("model.json")), rows, p.Device, p.Threads));
+        }
+        var preds = Average(each);
+        await PredictionTable.WriteAsync(ctx.Output("predictions.parquet"), preds, MetadataFor(ctx), ct);
+        return StageOutcome.Of(preds.Length);
+    }
+
+    /// <summary>Rows whose <c>fold</c> tag equals <paramref name="fold"/> (all rows when it is negative).</summary>
+    public static IReadOnlyList<FaceRow> OnlyFold(IReadOnlyList<FaceRow> rows, int fold)
+    {
+        if (fold < 0) return rows;
+        var picked = rows.Where(r => r.TagOr("fold", -1) == fold).ToList();
+        if (picked.Count == 0) throw new InvalidDataException($"no row has fold tag {fold} (predict the split stage's train.parquet)");
+        return picked;
+    }
+
+    public static ImmutableArray<Prediction> Run(string modelFile, ModelInfo info, IReadOnlyList<FaceRow> rows, TorchDevice device = TorchDevice.Auto, int threads = 0)
+    {
+        var outputs = Predictor.Predict(modelFile, info.Model, info.Outputs, ModelInputs.Pixels(rows), rows.Count, info.FlipTta,
+            new ModelOptions(info.Dropout), device, threads);
+        return [.. rows.Select((r, i) => new Prediction(r.Id, r.Hash, ModelInputs.ToCoords(outputs.AsSpan(i * info.Outputs, info.Outputs), info.Targets)))];
+    }
+
+    /// <summary>
+    /// The per-coordinate mean of several models' predictions of the same rows (same ids in the same order), over
+    /// the models that give a value (NaN only where none does). One model's predictions are returned as they are.
+    /// </summary>
+    public static ImmutableArray<Prediction> Average(IReadOnlyList<ImmutableArray<Prediction>> each)
+    {
+        if (each.Count == 0) throw new ArgumentException("no predictions to average", nameof(each));
+        if (each.Count == 1) return each[0];
+        var first = each[0];
+        foreach (var other in each.Skip(1))
+        {
+            if (other.Length != first.Length)
+                throw new InvalidDataException($"models predicted {first.Length} and {other.Length} rows of the same table");
+            for (var i = 0; i < first.Length; i++)
+                if (other[i].Id != first[i].Id)
+                    throw new InvalidDataException($"row {i}: one model predicted id {first[i].Id}, another id {other[i].Id}");
+        }
+        var res = ImmutableArray.CreateBuilder<Prediction>(first.Length);
+        for (var i = 0; i < first.Length; i++)
+        {
+            var coords = new float[first[i].Coords.Length];
+            for (var c = 0; c < coords.Length; c++)
+            {
+                double sum = 0;
+                var n = 0;
+                foreach (var p in each)
+                    if (!float.IsNaN(p[i].Coords[c])) { sum += p[i].Coords[c]; n++; }
+                coords[c] = n == 0 ? float.NaN : (float)(sum / n);
+            }
+            res.Add(first[i] with { Coords = coords });
+        }
+        return res.MoveToImmutable();
+    }
+}

@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+using Fkd.Flow.Stages;
+using Fkd.Stages.Faces;
+
+namespace Fkd.Stages.Split;
+
+/// <summary>
+/// Splits a face table into train and validation and gives every row a fold, assigning by group:
+/// the person (from a row→group CSV such as faces-real's train_sources.csv) when given, else the
+/// image hash — so near-identical rows never straddle a split. Also tags each row with Kaggle's
+/// two-source pattern: <c>labelled</c> = 15 (all keypoints), 4 (exactly the second source's four), or
+/// the count otherwise.
+/// </summary>
+public sealed class SplitStage() : FaceStage<SplitParams>("split", 1, "group-aware train/validation split and k-fold assignment; two-source tagging")
+{
+    public override ImmutableArray<InputDecl> Inputs { get; } =
+    [
+        new("faces", InputShape.File, "face table (e.g. labelfix/faces.parquet)"),
+        new("groups", InputShape.File, "CSV with a row column (0-based source row) and a group column", Optional: true),
+    ];
+    public override ImmutableArray<string> Outputs { get; } = ["train.parquet", "val.parquet"];
+
+    protected override async Task<StageOutcome> RunAsync(StageContext ctx, SplitParams p, CancellationToken ct)
+    {
+        var rows = await ReadFaces(ctx, "faces", ct);
+        var groups = ctx.OptionalInput("groups") is { } g ? GroupsFile.Read(g.Path, p.GroupColumn) : null;
+        var (train, val) = Splits.Assign(rows, r => groups is null ? r.Hash : groups.GetValueOrDefault(r.Id) ?? r.Hash,
+            p.ValFraction, p.Folds, p.Seed);
+        await WriteFaces(ctx, "train.parquet", train, ct);
+        await WriteFaces(ctx, "val.parquet", val, ct);
+        var all = train.Concat(val).ToList();
+        int Count(long n) => all.Count(r => r.TagOr("labelled", -1) == n);
+        var other = all.Count - Count(15) - Count(4);
+        ctx.Log.Information("Split: {Train} train, {Val} validation; {Full} rows with all 15 keypoints, {Four} with exactly the 4, {Other} in neither",
+            train.Length, val.Length, Count(15), Count(4), other);
+        return StageOutcome.Of(train.Length + val.Length, ("train", train.Length), ("val", val.Length),
+            ("full_rows", Count(15)), ("four_rows", Count(4)), ("other_rows", other), ("grouped_by", groups is null ? "image_hash" : p.GroupColumn));
+    }
+}
