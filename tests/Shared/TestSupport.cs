@@ -40,3 +40,23 @@ public sealed class BenchFactAttribute : FactAttribute
         if (Environment.GetEnvironmentVariable("FKD_BENCH") != "1") Skip = "benchmark: set FKD_BENCH=1 to run";
     }
 }
+
+/// <summary>A fact that needs a headless browser: skipped, with the reason, where Debian's chromium is not installed.</summary>
+public sealed class ChromiumFactAttribute : FactAttribute
+{
+    public const string Path = "/usr/bin/chromium";
+
+    public ChromiumFactAttribute()
+    {
+        if (!File.Exists(Path)) Skip = $"browser absent: {Path} not found (apt-get install chromium)";
+    }
+}
+
+/// <summary>A fact that reads what glibc's loader reports: skipped elsewhere.</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "needs Linux (glibc's loader trace)";
+    }
+}

@@ -28,8 +28,7 @@ public static class EvaluateCommand
             var path = pr.GetValue(data)!;
             if (!File.Exists(path)) throw new UsageException($"no file '{path}'");
             var model = ModelLoader.Load(store, pr.GetValue(run)!, pr.GetValue(stage));
-            var parsed = KaggleCsvReader.Read(path, new ParseOptions(ParseMode.Strict))
-                .Match(r => r, e => throw new InvalidDataException(e.Message));
+            var parsed = KaggleCsvReader.Read(path, new ParseOptions(ParseMode.Strict));
             if (parsed.Rows.Length == 0) throw new UsageException($"{path} has no data rows");
             if (parsed.Rows.All(r => Array.TrueForAll(r.Coords, float.IsNaN)))
                 throw new UsageException($"{path} has no keypoint labels (columns: {string.Join(", ", parsed.Columns)}); evaluate needs a labelled file like training.csv");

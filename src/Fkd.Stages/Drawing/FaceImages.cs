@@ -39,18 +39,20 @@ public sealed record GridLayout(int Slots, int Columns, int Scale, int FontScale
 }
 
 /// <summary>
-/// Drawing faces and keypoints (SkiaSharp bitmaps, RGBA). Keypoint colours: the subject's left side
-/// <see cref="LeftColour"/> (green), right side <see cref="RightColour"/> (cyan), centre line
-/// <see cref="CentreColour"/> (yellow); predictions are <see cref="PredictionColour"/> (red) crosses.
-/// A horizontally flipped face therefore shows green on the image's left and cyan on its right.
+/// Drawing faces and keypoints (SkiaSharp bitmaps, RGBA), and the one keypoint palette every picture uses
+/// (<c>show</c>, <c>predict --image</c> and the EDA report): the subject's left side <see cref="LeftColour"/>
+/// (green), right side <see cref="RightColour"/> (red), centre line <see cref="CentreColour"/> (yellow);
+/// predictions are <see cref="PredictionColour"/> (magenta) crosses. A horizontally flipped face therefore
+/// shows green on the image's left and red on its right.
 /// Overlays are set pixel by pixel (no anti-aliasing), so output is identical on every machine.
 /// </summary>
 public static class FaceImages
 {
-    public static readonly SKColor LeftColour = new(0, 230, 0);
-    public static readonly SKColor RightColour = new(0, 200, 255);
-    public static readonly SKColor CentreColour = new(255, 230, 0);
-    public static readonly SKColor PredictionColour = new(255, 30, 30);
+    // The report's colours since its first version: its pictures are part of cached entries, so they stay as they are.
+    public static readonly SKColor LeftColour = new(60, 220, 60);
+    public static readonly SKColor RightColour = new(240, 60, 60);
+    public static readonly SKColor CentreColour = new(250, 210, 40);
+    public static readonly SKColor PredictionColour = new(255, 0, 255);
     public static readonly SKColor Outline = new(0, 0, 0);
     public static readonly SKColor Background = new(40, 40, 40);
     public static readonly SKColor CaptionColour = new(235, 235, 235);

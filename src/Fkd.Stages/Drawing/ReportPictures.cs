@@ -4,17 +4,8 @@ using SkiaSharp;
 namespace Fkd.Stages.Drawing;
 
 /// <summary>PNG pictures for the report: face tiles with keypoints and data strips (SkiaSharp), charts (ScottPlot).</summary>
-public static class Pictures
+public static class ReportPictures
 {
-    /// <summary>Subject's left keypoints green, right red, centre line yellow.</summary>
-    public static SKColor KeypointColor(int k)
-    {
-        var name = Keypoints.Names[k];
-        return name.StartsWith("left", StringComparison.Ordinal) || name == "mouth_left_corner" ? new SKColor(60, 220, 60)
-            : name.StartsWith("right", StringComparison.Ordinal) || name == "mouth_right_corner" ? new SKColor(240, 60, 60)
-            : new SKColor(250, 210, 40);
-    }
-
     private static SKBitmap Gray(byte[] pixels)
     {
         var bmp = new SKBitmap(Keypoints.ImageSide, Keypoints.ImageSide, SKColorType.Rgba8888, SKAlphaType.Opaque);
@@ -47,7 +38,7 @@ public static class Pictures
             // Pixel-index coordinates: the centre of pixel i is at i + 0.5 in surface units.
             var (x, y) = ((coords[2 * k] + 0.5f) * scale, (coords[2 * k + 1] + 0.5f) * scale);
             paint.Style = SKPaintStyle.Fill;
-            paint.Color = KeypointColor(k);
+            paint.Color = FaceImages.ColourOf(k);
             canvas.DrawCircle(x, y, k == highlight ? 3.5f : 2.2f, paint);
             if (k == highlight)
             {
@@ -81,7 +72,7 @@ public static class Pictures
             {
                 var (x, y) = (r.Coords[2 * k], r.Coords[2 * k + 1]);
                 if (float.IsNaN(x) || float.IsNaN(y)) continue;
-                paint.Color = KeypointColor(k).WithAlpha(alpha);
+                paint.Color = FaceImages.ColourOf(k).WithAlpha(alpha);
                 canvas.DrawCircle((x + 0.5f) * scale, (y + 0.5f) * scale, 1.6f, paint);
                 sums[2 * k] += x; sums[2 * k + 1] += y; counts[k]++;
             }

@@ -34,7 +34,11 @@ public static class LabelFixes
             if (hit >= 0) { dropUsed[hit] = true; applied.Add(new AppliedFix("drop", r.Hash, r.Id, drops[hit].Reason)); continue; }
             kept.Add(r);
         }
-        for (var i = 0; i < drops.Count; i++) if (!dropUsed[i]) unmatched.Add($"{drops[i].Target.Where}: drop matches no row");
+        for (var i = 0; i < drops.Count; i++)
+            if (!dropUsed[i])
+                unmatched.Add(rows.Any(drops[i].Target.Matches)
+                    ? $"{drops[i].Target.Where}: drop repeats an earlier drop of the same row"
+                    : $"{drops[i].Target.Where}: drop matches no row");
 
         foreach (var fx in fixes)
         {

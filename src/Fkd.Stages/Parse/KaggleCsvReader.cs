@@ -35,9 +35,11 @@ public static class KaggleCsvReader
 
     internal const int BlockSize = 1 << 20;
 
-    /// <summary>Reads the whole file into memory: good rows in <see cref="ParseResult.Rows"/>, in file order.</summary>
-    public static Fin<ParseResult> Read(string path, ParseOptions o, CancellationToken ct = default) =>
-        ReadPath(path, o, null, ct);
+    /// <summary>Reads the whole file into memory: good rows in <see cref="ParseResult.Rows"/>, in file order.
+    /// An unusable file throws <see cref="InvalidDataException"/> (<see cref="CsvRejected"/> keeps its <see cref="HeaderError"/>, <see cref="RowsRejected"/>
+    /// or I/O problem, located by file, line and column); cancellation throws <see cref="OperationCanceledException"/>.</summary>
+    public static ParseResult Read(string path, ParseOptions o, CancellationToken ct = default) =>
+        Result(ReadPath(path, o, null, ct), ct);
 
     /// <summary>
     /// Streaming variant: hands each block's rows (about 1 MiB of text, in file order) to <paramref name="onBatch"/>
@@ -45,8 +47,17 @@ public static class KaggleCsvReader
     /// mode, every error, which the batches carry too). Strict mode: batches stop at the first bad row and the
     /// result is a failure, so rows delivered before it may need discarding.
     /// </summary>
-    public static Fin<ParseResult> ReadBatches(string path, ParseOptions o, Action<ParseBatch> onBatch, CancellationToken ct = default) =>
-        ReadPath(path, o, onBatch ?? throw new ArgumentNullException(nameof(onBatch)), ct);
+    public static ParseResult ReadBatches(string path, ParseOptions o, Action<ParseBatch> onBatch, CancellationToken ct = default) =>
+        Result(ReadPath(path, o, onBatch ?? throw new ArgumentNullException(nameof(onBatch)), ct), ct);
+
+    /// <summary>The reader's one way out for a failure: the core works with values, callers get the result or one exception type.</summary>
+    private static ParseResult Result(Fin<ParseResult> r, CancellationToken ct)
+    {
+        if (r.IsSucc) return (ParseResult)r;
+        var e = (Error)r;
+        if (e == Errors.Cancelled) throw new OperationCanceledException(ct);
+        throw CsvRejected.Exception(e);
+    }
 
     private static Fin<ParseResult> ReadPath(string path, ParseOptions o, Action<ParseBatch>? onBatch, CancellationToken ct)
     {
@@ -57,7 +68,7 @@ public static class KaggleCsvReader
         try
         {
             var opened = Open(path, o, out zip);
-            if (opened.IsFail) return opened.Match(_ => default!, e => Fin<ParseResult>.Fail(e));
+            if (opened.IsFail) return (Error)opened;
             (stream, fileLabel) = ((Stream, string))opened;
             return ReadStream(stream, fileLabel, o, sw, onBatch, ct);
         }
@@ -109,14 +120,16 @@ public static class KaggleCsvReader
     }
 
     /// <summary>Reads an already-open stream of (uncompressed) CSV text; <paramref name="fileLabel"/> names it in errors.</summary>
-    public static Fin<ParseResult> Read(Stream stream, string fileLabel, ParseOptions o, CancellationToken ct = default)
+    public static ParseResult Read(Stream stream, string fileLabel, ParseOptions o, CancellationToken ct = default)
     {
-        try { return ReadStream(stream, fileLabel, o, Stopwatch.StartNew(), null, ct); }
-        catch (OperationCanceledException) { return Fin<ParseResult>.Fail(Errors.Cancelled); }
+        Fin<ParseResult> r;
+        try { r = ReadStream(stream, fileLabel, o, Stopwatch.StartNew(), null, ct); }
+        catch (OperationCanceledException) { r = Fin<ParseResult>.Fail(Errors.Cancelled); }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
-            return Fin<ParseResult>.Fail(Error.New(IoErrorCode, $"{fileLabel}: {ex.Message}"));
+            r = Fin<ParseResult>.Fail(Error.New(IoErrorCode, $"{fileLabel}: {ex.Message}"));
         }
+        return Result(r, ct);
     }
 
     private sealed record Block(byte[] Buffer, int Length, int FirstLine, bool Final);
@@ -142,7 +155,7 @@ public static class KaggleCsvReader
         var bom = filled >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0;
         var headerEnd = nl >= 0 ? nl : filled;
         var header = LineParser.ParseHeader(buf.AsSpan(bom, headerEnd - bom), file);
-        if (header.IsFail) { pool.Return(buf); return header.Match(_ => default!, e => Fin<ParseResult>.Fail(e)); }
+        if (header.IsFail) { pool.Return(buf); return (Error)header; }
         var layout = (HeaderLayout)header;
 
         // Drop the header from the buffer.

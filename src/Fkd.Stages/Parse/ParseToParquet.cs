@@ -53,16 +53,31 @@ public static class ParseToParquet
         // A writer that fails must stop the parser too, and its error is the one worth reporting.
         _ = write.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
         var errors = ImmutableArray.CreateBuilder<RowError>();
-        var parsed = await Task.Run(() => KaggleCsvReader.ReadBatches(csv, options, b =>
+        ParseResult result;
+        try
         {
-            errors.AddRange(b.Errors);
-            // Blocks the parser while the writer is behind: backpressure, nothing dropped.
-            if (!channel.Writer.WaitToWriteAsync(cts.Token).AsTask().GetAwaiter().GetResult() || !channel.Writer.TryWrite(b))
-                throw new OperationCanceledException("the Parquet writer stopped");
-        }, cts.Token), cts.Token);
-        channel.Writer.TryComplete();
-        if (write.IsFaulted) await write;
-        var result = parsed.Match(r => r, e => { cts.Cancel(); throw new InvalidDataException(e.Message); });
+            result = await Task.Run(() => KaggleCsvReader.ReadBatches(csv, options, b =>
+            {
+                errors.AddRange(b.Errors);
+                // Blocks the parser while the writer is behind: backpressure, nothing dropped.
+                if (!channel.Writer.WaitToWriteAsync(cts.Token).AsTask().GetAwaiter().GetResult() || !channel.Writer.TryWrite(b))
+                    throw new OperationCanceledException("the Parquet writer stopped");
+            }, cts.Token), cts.Token);
+        }
+        catch (Exception) when (write.IsFaulted)
+        {
+            await write; // the writer's failure stopped the parser: report the writer's
+            throw;
+        }
+        catch (Exception)
+        {
+            cts.Cancel(); // the parser's failure (bad rows, I/O) stops the writer; the half-written file dies with the stage's folder
+            throw;
+        }
+        finally
+        {
+            channel.Writer.TryComplete();
+        }
         var written = await write;
         return new ParseSummary(written, errors.ToImmutable(), result.Columns, result.BytesRead, result.Elapsed);
     }

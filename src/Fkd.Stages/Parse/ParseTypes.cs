@@ -78,3 +78,22 @@ public sealed record ParseResult(
 
 /// <summary>One block's worth of a streaming read (<see cref="KaggleCsvReader.ReadBatches"/>), in file order.</summary>
 public sealed record ParseBatch(ImmutableArray<ParsedRow> Rows, ImmutableArray<RowError> Errors);
+
+/// <summary>
+/// A Kaggle CSV the reader cannot use becomes the exception every reader throws, <see cref="InvalidDataException"/>,
+/// its message saying where (file, line, column) and what was expected; the structured error (the
+/// <see cref="HeaderError"/>, <see cref="RowsRejected"/> or I/O problem) travels with it for callers that want the rows.
+/// </summary>
+public static class CsvRejected
+{
+    private const string Key = "fkd.parse-error";
+
+    public static InvalidDataException Exception(Error error)
+    {
+        var e = new InvalidDataException(error.Message);
+        e.Data[Key] = error;
+        return e;
+    }
+
+    public static Error? ErrorOf(Exception e) => e.Data[Key] as Error;
+}

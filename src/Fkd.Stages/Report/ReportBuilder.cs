@@ -66,7 +66,7 @@ public static class ReportBuilder
         // ---- Label availability
         var counts = Enumerable.Range(0, Keypoints.Count).Select(k => train.Count(r => !float.IsNaN(r.Coords[2 * k]) && !float.IsNaN(r.Coords[2 * k + 1]))).ToArray();
         h.Raw("<section id=\"labels\">\n<h2>Label availability per keypoint</h2>\n");
-        h.Img(Pictures.LabelAvailabilityChart(counts, train.Count), "label availability per keypoint");
+        h.Img(ReportPictures.LabelAvailabilityChart(counts, train.Count), "label availability per keypoint");
         h.Raw("<table>\n<tr><th class=\"l\">keypoint</th><th>rows labelled</th><th>%</th></tr>\n");
         for (var k = 0; k < Keypoints.Count; k++)
             h.Raw("<tr><td class=\"l\">").Text(Keypoints.Names[k]).Raw("</td><td>").Text(counts[k].ToString(CultureInfo.InvariantCulture))
@@ -77,15 +77,15 @@ public static class ReportBuilder
         h.Raw("<section id=\"sources\">\n<h2>The two-source pattern by row index</h2>\n<p>")
          .Text($"Each column is a row (or a bin of rows) in file order: dark blue = all 15 keypoints ({full}), orange = exactly the 4-keypoint subset ({four}), grey = anything else ({train.Count - full - four}).")
          .Raw("</p>\n");
-        h.Img(Pictures.SourceStrip(labelled, isFour), "two-source strip");
-        h.Img(Pictures.SourceScatter(labelled), "labelled keypoints by row index");
+        h.Img(ReportPictures.SourceStrip(labelled, isFour), "two-source strip");
+        h.Img(ReportPictures.SourceScatter(labelled), "labelled keypoints by row index");
         h.Raw("</section>\n");
 
         // ---- Pixel histograms
         h.Raw("<section id=\"pixels\">\n<h2>Pixel histograms, train vs test</h2>\n");
         var (histTrain, meanTrain, sdTrain) = Histogram(train);
         var (histTest, meanTest, sdTest) = test.Count > 0 ? Histogram(test) : (null, double.NaN, double.NaN);
-        h.Img(Pictures.PixelHistograms(histTrain, histTest), "pixel histograms");
+        h.Img(ReportPictures.PixelHistograms(histTrain, histTest), "pixel histograms");
         h.Raw("<p>").Text($"train: mean grey {F(meanTrain, "F1")}, sd {F(sdTrain, "F1")}" +
             (test.Count > 0 ? $"; test: mean grey {F(meanTest, "F1")}, sd {F(sdTest, "F1")}" : "; no test rows")).Raw("</p>\n</section>\n");
 
@@ -93,7 +93,7 @@ public static class ReportBuilder
         h.Raw("<section id=\"meanface\">\n<h2>Mean face with the keypoint cloud</h2>\n<p>")
          .Text("Mean training image; every labelled keypoint of every row as a faint dot (subject's left green, right red, centre yellow); white rings at the per-keypoint means.")
          .Raw("</p>\n");
-        h.Img(Pictures.MeanFaceWithCloud(train), "mean face with keypoint cloud");
+        h.Img(ReportPictures.MeanFaceWithCloud(train), "mean face with keypoint cloud");
         h.Raw("</section>\n");
 
         // ---- Extremes
@@ -106,7 +106,7 @@ public static class ReportBuilder
             foreach (var (label, axis, max) in new[] { ("min x", 0, false), ("max x", 0, true), ("min y", 1, false), ("max y", 1, true) })
             {
                 var r = max ? have.MaxBy(r => r.Coords[2 * k + axis])! : have.MinBy(r => r.Coords[2 * k + axis])!;
-                h.Figure(Pictures.FaceTile(r.Pixels, r.Coords, 2, k),
+                h.Figure(ReportPictures.FaceTile(r.Pixels, r.Coords, 2, k),
                     $"{Keypoints.Names[k]} {label} = {F(r.Coords[2 * k + axis], "F1")} (row {r.Id})");
             }
             h.Raw("</div>\n");
@@ -122,7 +122,7 @@ public static class ReportBuilder
         {
             h.Raw("<div class=\"group\">\n<p>").Text($"hash {g.Hash[..12]}…, {g.Ids.Length} rows, largest label disagreement {F(spread, "F1")} px").Raw("</p>\n");
             foreach (var id in g.Ids)
-                if (byId.TryGetValue(id, out var r)) h.Figure(Pictures.FaceTile(r.Pixels, r.Coords), $"row {id}");
+                if (byId.TryGetValue(id, out var r)) h.Figure(ReportPictures.FaceTile(r.Pixels, r.Coords), $"row {id}");
             h.Raw("</div>\n");
         }
         h.Raw("</section>\n");
@@ -138,7 +138,7 @@ public static class ReportBuilder
             {
                 var r = byId.GetValueOrDefault(f.Id) is { } x && x.Hash == f.Hash ? x : byHash.GetValueOrDefault(f.Hash);
                 if (r is null) continue;
-                h.Figure(Pictures.FaceTile(r.Pixels, r.Coords), $"row {f.Id}, score {F(f.Score, "F1")}: {f.Reasons}");
+                h.Figure(ReportPictures.FaceTile(r.Pixels, r.Coords), $"row {f.Id}, score {F(f.Score, "F1")}: {f.Reasons}");
             }
         }
         h.Raw("</section>\n");
@@ -161,13 +161,13 @@ public static class ReportBuilder
             keep >= 1 ? rows : Enumerable.Range(0, (int)(rows.Count * keep)).Select(i => rows[(int)(i / keep)]).ToArray();
         var tr = Take(train, keep); var te = Take(test, keep);
         var all = tr.Concat(te).Select(r => Pca.Downsample(r.Pixels, o.PcaSide)).ToArray();
-        if (all.Length < 3) return (Pictures.PcaScatter([], [], 0, 0), double.NaN, 0, 0, "Too few rows for PCA.");
+        if (all.Length < 3) return (ReportPictures.PcaScatter([], [], 0, 0), double.NaN, 0, 0, "Too few rows for PCA.");
         var pca = Pca.Fit(all, Math.Max(2, o.Components), seed: o.Seed);
         var proj = all.Select(x => pca.Project(x, Math.Max(2, o.Components))).ToArray();
         var isTest = Enumerable.Range(0, all.Length).Select(i => i >= tr.Count).ToArray();
         var auc = Adversarial.CrossValidatedAuc(proj.Select(p => p.Take(o.Components).ToArray()).ToArray(), isTest, o.Folds, o.Seed);
         var s1 = pca.Variances[0] / pca.TotalVariance; var s2 = pca.Variances[1] / pca.TotalVariance;
-        var png = Pictures.PcaScatter(proj[..tr.Count], proj[tr.Count..], s1, s2);
+        var png = ReportPictures.PcaScatter(proj[..tr.Count], proj[tr.Count..], s1, s2);
         var note = $"PCA of {all.Length} images ({tr.Count} train, {te.Count} test) block-averaged to {o.PcaSide}x{o.PcaSide}; " +
             $"the first two components explain {F(100 * s1, "F1")}% and {F(100 * s2, "F1")}% of the variance. " +
             (double.IsNaN(auc)

@@ -17,7 +17,8 @@ public static class GroupsFile
         {
             if (f.Length != csv.Header.Length || !long.TryParse(f[rowIx], out var row))
                 throw new InvalidDataException($"{csv.Name}:{line}:1: expected {csv.Header.Length} fields with an integer row");
-            map[row] = f[gIx];
+            if (!map.TryAdd(row, f[gIx]))
+                throw new InvalidDataException($"{csv.Name}:{line}:{rowIx + 1}: row: expected each row once, found row {row} again");
         }
         return map;
     }

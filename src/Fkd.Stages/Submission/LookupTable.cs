@@ -18,8 +18,8 @@ public static class LookupTable
         var res = ImmutableArray.CreateBuilder<LookupRow>();
         foreach (var (line, f) in csv.Rows())
         {
-            // Kaggle's table ends with an empty Location column, which a line may leave out.
-            if (f.Length < csv.Header.Length - 1 || !int.TryParse(f[ri], NumberStyles.Integer, CultureInfo.InvariantCulture, out var row)
+            // Kaggle's table ends with an empty Location column, which a line may leave out: a line needs the fields up to the last one read.
+            if (f.Length <= Math.Max(ri, Math.Max(ii, fi)) || !int.TryParse(f[ri], NumberStyles.Integer, CultureInfo.InvariantCulture, out var row)
                 || !long.TryParse(f[ii], NumberStyles.Integer, CultureInfo.InvariantCulture, out var img))
                 throw new InvalidDataException($"{csv.Name}:{line}:1: expected RowId,ImageId,FeatureName with integer ids");
             var feat = f[fi].Trim();

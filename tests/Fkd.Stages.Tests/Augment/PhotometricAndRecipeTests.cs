@@ -139,7 +139,7 @@ public class PhotometricAndRecipeTests
             """);
         Assert.True(spec.Flip);
         Assert.Equal<double>([-13, -9, -5, 5, 9, 13], spec.Rotations);
-        Assert.Equal([(991.0, 8.0), (1201.0, 11.0)], spec.ElasticPairs);
+        Assert.Equal<(double, double)>([(991, 8), (1201, 11)], spec.ElasticPairs);
         Assert.Equal(0.03, spec.Clahe);
         Assert.Equal(OutOfImagePolicy.MarkMissing, spec.OutOfImage);
         Assert.True(spec.Rules().IsSuccess);

@@ -37,7 +37,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     {
         _ = good;
         var want = new RowError(file, line, col, field, expected, found);
-        var err = Fail(KaggleCsvReader.Read(corpus[file], Strict));
+        var err = Fail(() => KaggleCsvReader.Read(corpus[file], Strict));
         var rejected = Assert.IsType<RowsRejected>(err);
         Assert.Equal([want], rejected.Errors.ToArray());
         Assert.Contains(want.ToString(), err.Message);
@@ -47,7 +47,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     [Theory, MemberData(nameof(BadCases))]
     public void Bad_row_quarantine_keeps_good_rows_and_reports_the_bad_one(string file, int line, int col, string field, string expected, string found, int good)
     {
-        var r = Ok(KaggleCsvReader.Read(corpus[file], Quarantine));
+        var r = Ok(() => KaggleCsvReader.Read(corpus[file], Quarantine));
         Assert.Equal([new RowError(file, line, col, field, expected, found)], r.Errors.ToArray());
         Assert.Equal(good, r.Rows.Length);
         Assert.DoesNotContain(r.Rows, x => x.Line == line);
@@ -63,14 +63,14 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     [Fact]
     public void Strict_lists_at_most_MaxErrors_problems_in_file_order()
     {
-        var err = Fail(KaggleCsvReader.Read(corpus["bad_many_rows.csv"], Strict with { MaxErrors = 2, Threads = 1 }));
+        var err = Fail(() => KaggleCsvReader.Read(corpus["bad_many_rows.csv"], Strict with { MaxErrors = 2, Threads = 1 }));
         var rejected = Assert.IsType<RowsRejected>(err);
         Assert.Equal([2, 4], rejected.Errors.Select(e => e.Line));
         Assert.True(rejected.StoppedEarly);
         output.WriteLine(err.Message);
         Assert.StartsWith("bad_many_rows.csv: bad rows (stopped after the first 2):\n  bad_many_rows.csv:2:1: left_eye_center_x: expected number, found 'x'\n", err.Message);
 
-        var all = Assert.IsType<RowsRejected>(Fail(KaggleCsvReader.Read(corpus["bad_many_rows.csv"], Strict)));
+        var all = Assert.IsType<RowsRejected>(Fail(() => KaggleCsvReader.Read(corpus["bad_many_rows.csv"], Strict)));
         Assert.False(all.StoppedEarly);
         Assert.Equal(
             ["bad_many_rows.csv:2:1: left_eye_center_x: expected number, found 'x'",
@@ -78,7 +78,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
              "bad_many_rows.csv:5:9: Image: expected 9216 pixels, found 3"],
             all.Errors.Select(e => e.ToString()));
 
-        var q = Ok(KaggleCsvReader.Read(corpus["bad_many_rows.csv"], Quarantine with { MaxErrors = 1 }));
+        var q = Ok(() => KaggleCsvReader.Read(corpus["bad_many_rows.csv"], Quarantine with { MaxErrors = 1 }));
         Assert.Equal(3, q.Errors.Length); // quarantine keeps every error
         Assert.Equal([3], q.Rows.Select(x => x.Line));
     }
@@ -92,7 +92,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     {
         foreach (var o in new[] { Strict, Quarantine })
         {
-            var err = Fail(KaggleCsvReader.Read(corpus[file], o));
+            var err = Fail(() => KaggleCsvReader.Read(corpus[file], o));
             var h = Assert.IsType<HeaderError>(err);
             Assert.Equal(file, h.File);
             Assert.Contains(problem, h.Problem);
@@ -103,7 +103,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     [Fact]
     public void Good_lf_file_gives_values_nan_for_empty_and_pixels()
     {
-        var r = Ok(KaggleCsvReader.Read(corpus["good_lf.csv"], Strict));
+        var r = Ok(() => KaggleCsvReader.Read(corpus["good_lf.csv"], Strict));
         Assert.Empty(r.Errors);
         Assert.Equal(["left_eye_center_x", "left_eye_center_y", "nose_tip_x", "nose_tip_y", "Image"], r.Columns.ToArray());
         Assert.Equal([2, 3], r.Rows.Select(x => x.Line));
@@ -124,7 +124,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     [Fact]
     public void Bom_crlf_blank_lines_trailing_spaces_and_no_final_newline_are_fine()
     {
-        var r = Ok(KaggleCsvReader.Read(corpus["good_crlf_bom.csv"], Strict));
+        var r = Ok(() => KaggleCsvReader.Read(corpus["good_crlf_bom.csv"], Strict));
         Assert.Equal(["left_eye_center_x", "nose_tip_y", "Image"], r.Columns.ToArray());
         Assert.Equal([3, 6, 8], r.Rows.Select(x => x.Line));
         Assert.Equal(66.5f, r.Rows[0].Coords[0]);
@@ -137,7 +137,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     [Fact]
     public void Test_format_reads_image_ids_and_all_coords_missing()
     {
-        var r = Ok(KaggleCsvReader.Read(corpus["good_test_format.csv"], Strict));
+        var r = Ok(() => KaggleCsvReader.Read(corpus["good_test_format.csv"], Strict));
         Assert.Equal([1, 2], r.Rows.Select(x => x.ImageId));
         Assert.All(r.Rows, x => Assert.True(x.Coords.All(float.IsNaN)));
         Assert.Equal(Keypoints.CoordCount, r.Rows[0].Coords.Length);
@@ -146,7 +146,7 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     [Fact]
     public void Columns_are_matched_by_name_not_position()
     {
-        var r = Ok(KaggleCsvReader.Read(corpus["good_reordered.csv"], Strict));
+        var r = Ok(() => KaggleCsvReader.Read(corpus["good_reordered.csv"], Strict));
         var x = Assert.Single(r.Rows);
         Assert.Equal(7, x.ImageId);
         Assert.Equal(80f, x.Coords[Slot("left_eye_center_x")]);
@@ -160,11 +160,10 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
     [InlineData("bad_truncated_last_line.csv")]
     public void Gz_and_zip_read_the_same_as_csv(string name)
     {
-        var plain = KaggleCsvReader.Read(corpus[name], Quarantine);
-        var gz = KaggleCsvReader.Read(corpus.Gzip(name), Quarantine);
-        var zip = KaggleCsvReader.Read(corpus.Zip(name + ".zip", name), Quarantine);
-        var p = Ok(plain);
-        foreach (var other in new[] { Ok(gz), Ok(zip) })
+        var p = Ok(() => KaggleCsvReader.Read(corpus[name], Quarantine));
+        var gz = Ok(() => KaggleCsvReader.Read(corpus.Gzip(name), Quarantine));
+        var zip = Ok(() => KaggleCsvReader.Read(corpus.Zip(name + ".zip", name), Quarantine));
+        foreach (var other in new[] { gz, zip })
         {
             Assert.Equal(p.Rows.Select(r => (r.Line, r.ImageId)), other.Rows.Select(r => (r.Line, r.ImageId)));
             Assert.Equal(p.Rows.SelectMany(r => r.Pixels), other.Rows.SelectMany(r => r.Pixels));
@@ -172,25 +171,25 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
             Assert.Equal(p.BytesRead, other.BytesRead);
         }
         // gz errors name the .gz file; zip errors name the entry.
-        Assert.Equal(p.Errors.Select(e => e with { File = name + ".gz" }).ToArray(), Ok(gz).Errors.ToArray());
-        Assert.Equal(p.Errors.ToArray(), Ok(zip).Errors.ToArray());
+        Assert.Equal(p.Errors.Select(e => e with { File = name + ".gz" }).ToArray(), gz.Errors.ToArray());
+        Assert.Equal(p.Errors.ToArray(), zip.Errors.ToArray());
     }
 
     [Fact]
     public void Zip_with_several_csv_entries_needs_ZipEntry()
     {
         var zip = corpus.Zip("two.zip", "good_lf.csv", "good_test_format.csv");
-        var err = Fail(KaggleCsvReader.Read(zip, Strict));
+        var err = Fail(() => KaggleCsvReader.Read(zip, Strict));
         Assert.Contains("expected exactly one .csv entry, found 2", err.Message);
-        var r = Ok(KaggleCsvReader.Read(zip, Strict with { ZipEntry = "good_test_format.csv" }));
+        var r = Ok(() => KaggleCsvReader.Read(zip, Strict with { ZipEntry = "good_test_format.csv" }));
         Assert.Equal([1, 2], r.Rows.Select(x => x.ImageId));
-        Assert.Contains("no entry 'nope.csv'", Fail(KaggleCsvReader.Read(zip, Strict with { ZipEntry = "nope.csv" })).Message);
+        Assert.Contains("no entry 'nope.csv'", Fail(() => KaggleCsvReader.Read(zip, Strict with { ZipEntry = "nope.csv" })).Message);
     }
 
     [Fact]
-    public void Missing_file_is_an_error_value()
+    public void Missing_file_is_a_located_error()
     {
-        var err = Fail(KaggleCsvReader.Read(corpus["does_not_exist.csv"], Strict));
+        var err = Fail(() => KaggleCsvReader.Read(corpus["does_not_exist.csv"], Strict));
         Assert.Equal(KaggleCsvReader.IoErrorCode, err.Code);
     }
 
@@ -218,13 +217,13 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
         }
         File.WriteAllText(path, sb.ToString());
 
-        var r = Ok(KaggleCsvReader.Read(path, Quarantine with { Threads = threads }));
+        var r = Ok(() => KaggleCsvReader.Read(path, Quarantine with { Threads = threads }));
         Assert.Equal(wantRows, r.Rows.Select(x => (x.Line, x.ImageId!.Value)));
         Assert.Equal(wantErrLines, r.Errors.Select(e => e.Line));
         Assert.All(r.Errors, e => Assert.Equal("9000", e.Found));
         Assert.All(r.Rows, x => Assert.Equal(x.ImageId!.Value % 90, x.Coords[Slot("nose_tip_x")]));
 
-        var s = Assert.IsType<RowsRejected>(Fail(KaggleCsvReader.Read(path, Strict with { Threads = threads })));
+        var s = Assert.IsType<RowsRejected>(Fail(() => KaggleCsvReader.Read(path, Strict with { Threads = threads })));
         Assert.Equal(wantErrLines, s.Errors.Select(e => e.Line));
     }
 
@@ -237,11 +236,11 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
         var pix = CorpusFixture.Pix(9216);
         File.WriteAllText(path, "ImageId,Image\n" + string.Concat(Enumerable.Range(1, 200).Select(i => $"{i},{(i == 120 ? "x" : pix)}\n")));
         var o = Quarantine with { Threads = threads };
-        var whole = Ok(KaggleCsvReader.Read(path, o));
+        var whole = Ok(() => KaggleCsvReader.Read(path, o));
         var got = new List<ParsedRow>();
         var errs = new List<RowError>();
         var batches = 0;
-        var res = Ok(KaggleCsvReader.ReadBatches(path, o, b => { got.AddRange(b.Rows); errs.AddRange(b.Errors); batches++; }));
+        var res = Ok(() => KaggleCsvReader.ReadBatches(path, o, b => { got.AddRange(b.Rows); errs.AddRange(b.Errors); batches++; }));
         Assert.True(batches > 1);
         Assert.Empty(res.Rows);
         Assert.Equal(whole.Rows.Select(r => (r.Line, r.ImageId)), got.Select(r => (r.Line, r.ImageId)));
@@ -249,25 +248,24 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
         Assert.Equal(whole.Errors.ToArray(), res.Errors.ToArray());
 
         var strictGot = new List<ParsedRow>();
-        var err = Assert.IsType<RowsRejected>(Fail(KaggleCsvReader.ReadBatches(path, Strict with { Threads = threads }, b => strictGot.AddRange(b.Rows))));
+        var err = Assert.IsType<RowsRejected>(Fail(() => KaggleCsvReader.ReadBatches(path, Strict with { Threads = threads }, b => strictGot.AddRange(b.Rows))));
         Assert.Equal([121], err.Errors.Select(e => e.Line));
         Assert.All(strictGot, r => Assert.True(r.Line < 121));
     }
 
     [Fact]
-    public void Cancellation_is_an_error_value()
+    public void Cancellation_surfaces_as_cancellation()
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var err = Fail(KaggleCsvReader.Read(corpus["good_lf.csv"], Strict, cts.Token));
-        Assert.Equal(Errors.Cancelled, err);
+        Assert.ThrowsAny<OperationCanceledException>(() => KaggleCsvReader.Read(corpus["good_lf.csv"], Strict, cts.Token));
     }
 
     [RealDataFact("train.csv.gz")]
     public void Real_train_file_has_2951_complete_rows()
     {
         var path = Path.Combine(RepoPaths.FacesReal!, "train.csv.gz");
-        var r = Ok(KaggleCsvReader.Read(path, Strict));
+        var r = Ok(() => KaggleCsvReader.Read(path, Strict));
         Assert.Empty(r.Errors);
         Assert.Equal(2951, r.Rows.Length);
         Assert.All(r.Rows, x => Assert.True(x.Coords.All(c => !float.IsNaN(c))));
@@ -291,9 +289,17 @@ public sealed class KaggleCsvReaderTests(CorpusFixture corpus, ITestOutputHelper
 
     private static int Slot(string column) => Keypoints.Columns.IndexOf(column);
 
-    private static ParseResult Ok(LanguageExt.Fin<ParseResult> f) =>
-        f.Match(r => r, e => throw new Xunit.Sdk.XunitException("expected success, got: " + e.Message));
+    private static ParseResult Ok(Func<ParseResult> read)
+    {
+        try { return read(); }
+        catch (InvalidDataException e) { throw new Xunit.Sdk.XunitException("expected success, got: " + e.Message); }
+    }
 
-    private static Error Fail(LanguageExt.Fin<ParseResult> f) =>
-        f.Match(r => throw new Xunit.Sdk.XunitException($"expected failure, got {r.Rows.Length} rows"), e => e);
+    private static Error Fail(Func<ParseResult> read)
+    {
+        ParseResult r;
+        try { r = read(); }
+        catch (InvalidDataException e) { return CsvRejected.ErrorOf(e) ?? throw new Xunit.Sdk.XunitException("a reader error without its structured error: " + e.Message); }
+        throw new Xunit.Sdk.XunitException($"expected failure, got {r.Rows.Length} rows");
+    }
 }

@@ -105,15 +105,10 @@ public class ReportTests(ReportFixture fx, ITestOutputHelper output) : IClassFix
         Assert.True(pca.Variances[0] / pca.TotalVariance > 0.99);
     }
 
-    [Fact]
+    [ChromiumFact]
     public void Report_renders_in_headless_chromium()
     {
-        const string chromium = "/usr/bin/chromium";
-        if (!File.Exists(chromium))
-        {
-            output.WriteLine($"skipped the browser check: {chromium} not found (apt-get install chromium to run it)");
-            return;
-        }
+        const string chromium = ChromiumFactAttribute.Path;
         var profile = Path.Combine(fx.Dir, "profile");
         var shot = Path.Combine(fx.Dir, "shot.png");
         var psi = new ProcessStartInfo(chromium)
