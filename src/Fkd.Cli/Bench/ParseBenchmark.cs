@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Fkd.Stages.Faces;
 using Fkd.Stages.Parse;
 
 namespace Fkd.Cli.Bench;

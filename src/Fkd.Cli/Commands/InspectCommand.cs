@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Fkd.Flow.Store;
 using Parquet;
 
 namespace Fkd.Cli.Commands;

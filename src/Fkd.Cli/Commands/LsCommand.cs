@@ -2,25 +2,67 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Fkd.Flow.Exec;
 using Fkd.Flow.Runs;
+using Fkd.Flow.Stages;
 using Fkd.Flow.Store;
 
 namespace Fkd.Cli.Commands;
 
-/// <summary><c>ls</c>: runs (default), or <c>ls entries</c>: every committed entry with its stage, rows and size.</summary>
+/// <summary><c>ls</c>: runs (default); <c>ls entries</c>: every committed entry with its stage, rows and size;
+/// <c>ls kinds</c>: every stage kind with its inputs, parameters (type, range, default, help: all from its params record) and outputs.</summary>
 public static class LsCommand
 {
     public static Command Create()
     {
-        var what = new Argument<string>("what") { Description = "runs or entries", DefaultValueFactory = _ => "runs" };
-        what.AcceptOnlyFromAmong("runs", "entries");
+        var what = new Argument<string>("what") { Description = "runs, entries, or kinds (the stage kinds and their parameters)", DefaultValueFactory = _ => "runs" };
+        what.AcceptOnlyFromAmong("runs", "entries", "kinds");
+        var kind = new Option<string?>("--kind") { Description = "with kinds: only this stage kind" };
         var json = Common.JsonOption();
-        var cmd = new Command("ls", "list runs or cache entries") { what, json };
-        cmd.SetAction(pr =>
+        var cmd = new Command("ls", "list runs, cache entries or stage kinds") { what, kind, json };
+        cmd.SetAction(pr => pr.GetValue(what) switch
         {
-            var store = Common.Store(pr);
-            return pr.GetValue(what) == "entries" ? Entries(store, pr.GetValue(json)) : Runs(store, pr.GetValue(json));
+            "kinds" => Kinds(StageKinds.Create(), pr.GetValue(kind), pr.GetValue(json)),
+            "entries" => Entries(Common.Store(pr), pr.GetValue(json)),
+            _ => Runs(Common.Store(pr), pr.GetValue(json)),
         });
         return cmd;
+    }
+
+    private static int Kinds(StageRegistry registry, string? only, bool json)
+    {
+        var kinds = registry.All.Where(k => only is null || k.Kind == only).ToList();
+        if (kinds.Count == 0)
+            throw new UsageException($"no stage kind '{only}' (known: {string.Join(", ", registry.All.Select(k => k.Kind))})");
+        if (json)
+        {
+            Common.PrintJson(new JsonObject
+            {
+                ["kinds"] = new JsonArray([.. kinds.Select(k => (JsonNode)new JsonObject
+                {
+                    ["kind"] = k.Kind, ["version"] = k.Version, ["description"] = k.Description,
+                    ["inputs"] = new JsonArray([.. k.Inputs.Select(i => (JsonNode)new JsonObject
+                    {
+                        ["name"] = i.Name, ["shape"] = i.Shape.ToString().ToLowerInvariant(), ["optional"] = i.Optional, ["list"] = i.Many, ["help"] = i.Description,
+                    })]),
+                    ["params"] = new JsonArray([.. k.Params.Select(p => (JsonNode)new JsonObject
+                    {
+                        ["name"] = p.Name, ["expected"] = p.Expected, ["default"] = p.Default?.DeepClone(), ["required"] = p.Required, ["help"] = p.Description,
+                    })]),
+                    ["outputs"] = new JsonArray([.. k.Outputs.Select(o => (JsonNode)o)]),
+                })]),
+            });
+            return ExitCodes.Ok;
+        }
+        var o = System.Console.Out;
+        foreach (var k in kinds)
+        {
+            o.WriteLine($"{k.Kind} (v{k.Version}): {k.Description}");
+            foreach (var i in k.Inputs)
+                o.WriteLine($"  input {i.Name} ({(i.Many ? "list of " : "")}{(i.Shape == InputShape.File ? "file" : "stage")}{(i.Optional ? ", optional" : "")}): {i.Description}");
+            foreach (var p in k.Params) o.WriteLine($"  param {p.HelpLine}");
+            o.WriteLine($"  writes {string.Join(", ", k.Outputs)}");
+            o.WriteLine();
+        }
+        return ExitCodes.Ok;
     }
 
     private static int Runs(ArtifactStore store, bool json)

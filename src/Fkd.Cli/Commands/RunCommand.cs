@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Fkd.Cli.Console;
 using Fkd.Flow.Exec;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using System.Threading.Tasks.Dataflow;
 using Fkd.Flow.Spec;
 using Fkd.Flow.Stages;

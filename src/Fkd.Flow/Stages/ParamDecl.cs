@@ -95,19 +95,30 @@ public sealed record ParamDecl(
 
     private bool InRange(double v) => (Min is null || v >= Min) && (Max is null || v <= Max);
 
-    private string RangeText(double v)
+    /// <summary>What a value must be, for help text and errors: e.g. "an integer >= 1", "a number in [0, 1]", "one of "a", "b"".</summary>
+    public string Expected => TypeName + RangeSuffix();
+
+    /// <summary>One line of help: name, what it takes, its default (or "required") and what it does.</summary>
+    public string HelpLine => $"{Name}: {Expected}, {(Required ? "required" : "default " + Keys.CanonicalJson.Write(Default))}. {Description}";
+
+    private string RangeSuffix()
     {
-        // An int field's implicit 32-bit bounds are not worth printing unless the value broke one.
+        // An int field's implicit 32-bit bounds are not worth printing unless a value broke one.
         double? lo = Min is int.MinValue ? null : Min, hi = Max is int.MaxValue ? null : Max;
-        var range = (lo, hi) switch
+        return (lo, hi) switch
         {
             (not null, not null) => $" in [{F(lo.Value)}, {F(hi.Value)}]",
             (not null, null) => $" >= {F(lo.Value)}",
             (null, not null) => $" <= {F(hi.Value)}",
             _ => "",
         };
+    }
+
+    private string RangeText(double v)
+    {
+        var range = RangeSuffix();
         var width = v > int.MaxValue || v < int.MinValue ? $"{(range.Length > 0 ? " and" : "")} within 32 bits" : "";
-        return $"expected {TypeName}{range}{width}, found {F(v)}";
+        return $"expected {Expected}{width}, found {F(v)}";
     }
 
     private static string F(double v) => v.ToString(CultureInfo.InvariantCulture);

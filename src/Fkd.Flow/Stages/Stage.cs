@@ -9,7 +9,7 @@ namespace Fkd.Flow.Stages;
 /// keys them through its <see cref="ParamSchema"/>, and the stage receives the bound record, never a
 /// lookup by name.
 /// </summary>
-public abstract class Stage<TParams>(string kind, int version, string description) : IStage
+public abstract class Stage<TParams>(string kind, int version, string description, ImmutableArray<InputDecl> inputs, ImmutableArray<string> outputs) : IStage
     where TParams : IStageParams
 {
     private static readonly ParamSchema Schema = ParamSchema.Of<TParams>();
@@ -18,8 +18,8 @@ public abstract class Stage<TParams>(string kind, int version, string descriptio
     public int Version { get; } = version;
     public string Description { get; } = description;
     public ImmutableArray<ParamDecl> Params => Schema.Decls;
-    public abstract ImmutableArray<InputDecl> Inputs { get; }
-    public abstract ImmutableArray<string> Outputs { get; }
+    public ImmutableArray<InputDecl> Inputs { get; } = inputs;
+    public ImmutableArray<string> Outputs { get; } = outputs;
     public virtual string KeyFacts => "";
 
     public Validation<ParamProblem, Unit> CheckRules(IReadOnlyDictionary<string, JsonNode?> checkedParams) => Schema.CheckRules(checkedParams);

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
 using LanguageExt;
 using static Fkd.Flow.Stages.ParamRules;
 

@@ -1,9 +1,5 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Fkd.Flow.Exec;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Augment;
-using Fkd.Stages.Faces;
 
 namespace Fkd.Stages.Augment;
 
@@ -13,11 +9,8 @@ namespace Fkd.Stages.Augment;
 /// so the file's bytes depend only on the inputs and parameters, never on threads. Each row is
 /// tagged with its <c>variant</c> index (0 = original when kept).
 /// </summary>
-public sealed class AugmentStage() : FaceStage<AugmentParams>("augment", 1, "parallel augmentation; keypoints follow every geometric transform")
+public sealed class AugmentStage() : FaceStage<AugmentParams>("augment", 1, "parallel augmentation; keypoints follow every geometric transform", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } = [new("faces", InputShape.File, "training faces (e.g. split/train.parquet)")];
-    public override ImmutableArray<string> Outputs { get; } = ["faces.parquet"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, AugmentParams p, CancellationToken ct)
     {
         var rows = await ReadFaces(ctx, "faces", ct);
@@ -57,4 +50,7 @@ public sealed class AugmentStage() : FaceStage<AugmentParams>("augment", 1, "par
         return StageOutcome.Of(output.Count, ("faces_in", rows.Length), ("variants", variants.Length),
             ("dropped_out_of_image", dropped), ("keypoints_marked_missing", marked));
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [new("faces", InputShape.File, "training faces (e.g. split/train.parquet)")];
+    private static readonly ImmutableArray<string> Writes = ["faces.parquet"];
 }

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Fkd.Stages.Augment;
 
 /// <summary>What to do with a variant that moves a labelled keypoint outside the image area.</summary>

@@ -1,5 +1,3 @@
-using Fkd.Flow.Stages;
-
 namespace Fkd.Stages.Combine;
 
 /// <summary>Where the 4 subset keypoints of a two-path prediction come from.</summary>

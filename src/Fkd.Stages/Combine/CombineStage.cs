@@ -1,7 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Combine;
 
 /// <summary>
@@ -11,15 +7,8 @@ namespace Fkd.Stages.Combine;
 /// <c>four</c> predictions, the other 11 from <c>full</c>; or, by <c>four_keypoints</c>, the mean of
 /// both or the <c>full</c> values alone. Both tables must hold the same ids.
 /// </summary>
-public sealed class CombineStage() : FaceStage<CombineParams>("combine-predictions", 1, "two-path predictions: the 4 common keypoints from a 'four' model, the other 11 from a 'full' model")
+public sealed class CombineStage() : FaceStage<CombineParams>("combine-predictions", 1, "two-path predictions: the 4 common keypoints from a 'four' model, the other 11 from a 'full' model", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("full", InputShape.File, "predictions of a 30-output model trained with targets=full"),
-        new("four", InputShape.File, "predictions of an 8-output model trained with targets=four"),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["predictions.parquet"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, CombineParams p, CancellationToken ct)
     {
         var full = await PredictionTable.ReadAsync(ctx.Input("full").Path, ct);
@@ -82,4 +71,10 @@ public sealed class CombineStage() : FaceStage<CombineParams>("combine-predictio
 
     private static string Ids(List<long> ids) =>
         string.Join(", ", ids.Take(20)) + (ids.Count > 20 ? $" and {ids.Count - 20} more" : "");
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("full", InputShape.File, "predictions of a 30-output model trained with targets=full"),
+        new("four", InputShape.File, "predictions of an 8-output model trained with targets=four"),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["predictions.parquet"];
 }

@@ -1,7 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Dedup;
 
 /// <summary>
@@ -9,15 +5,8 @@ namespace Fkd.Stages.Dedup;
 /// coordinate, the mean of the group's present values. The groups go to groups.csv so a person
 /// can see what was merged; with a test table given, images that occur in both are counted.
 /// </summary>
-public sealed class DedupStage() : FaceStage<NoParams>("dedup", 1, "merge exact duplicate images (pixel hash), labels averaged per keypoint")
+public sealed class DedupStage() : FaceStage<NoParams>("dedup", 1, "merge exact duplicate images (pixel hash), labels averaged per keypoint", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("faces", InputShape.File, "face table to deduplicate (e.g. train_rows/faces.parquet)"),
-        new("test", InputShape.File, "test face table, to report train-test overlap", Optional: true),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["faces.parquet", "groups.csv"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, NoParams _, CancellationToken ct)
     {
         var rows = await ReadFaces(ctx, "faces", ct);
@@ -37,4 +26,10 @@ public sealed class DedupStage() : FaceStage<NoParams>("dedup", 1, "merge exact 
         return StageOutcome.Of(merged.Length, ("rows_in", rows.Length), ("duplicate_groups", groups.Length),
             ("rows_removed", rows.Length - merged.Length), ("train_test_overlap", overlap));
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("faces", InputShape.File, "face table to deduplicate (e.g. train_rows/faces.parquet)"),
+        new("test", InputShape.File, "test face table, to report train-test overlap", Optional: true),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["faces.parquet", "groups.csv"];
 }

@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Dedup;
 
 /// <summary>The dedup stage's core: rows with byte-identical images merged into one.</summary>

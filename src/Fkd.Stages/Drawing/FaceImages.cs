@@ -1,5 +1,4 @@
 using SkiaSharp;
-using Fkd.Stages.Faces;
 
 namespace Fkd.Stages.Drawing;
 

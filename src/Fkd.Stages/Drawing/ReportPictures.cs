@@ -1,4 +1,3 @@
-using Fkd.Stages.Faces;
 using SkiaSharp;
 
 namespace Fkd.Stages.Drawing;

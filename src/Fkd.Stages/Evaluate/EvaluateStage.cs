@@ -1,22 +1,11 @@
-using System.Collections.Immutable;
 using System.IO.Compression;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-using Parquet;
 using Parquet.Schema;
 
 namespace Fkd.Stages.Evaluate;
 
 /// <summary>Scores predictions against labelled faces: RMSE overall and per keypoint, written to rmse.parquet.</summary>
-public sealed class EvaluateStage() : FaceStage<NoParams>("evaluate", 1, "RMSE overall and per keypoint of predictions against labelled faces")
+public sealed class EvaluateStage() : FaceStage<NoParams>("evaluate", 1, "RMSE overall and per keypoint of predictions against labelled faces", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("predictions", InputShape.File, "predictions table (e.g. predict_val/predictions.parquet)"),
-        new("truth", InputShape.File, "labelled face table with the same ids (e.g. split/val.parquet)"),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["rmse.parquet"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, NoParams _, CancellationToken ct)
     {
         var preds = (await PredictionTable.ReadAsync(ctx.Input("predictions").Path, ct)).ToDictionary(p => p.Id, p => p.Coords);
@@ -33,4 +22,10 @@ public sealed class EvaluateStage() : FaceStage<NoParams>("evaluate", 1, "RMSE o
             TableColumn.Of("keypoint", [.. r.PerKeypoint.Select(p => p.Keypoint).Append("overall")]),
             TableColumn.Of("rmse", [.. r.PerKeypoint.Select(p => p.Rmse).Append(r.Overall)]),
             TableColumn.Of("n", [.. r.PerKeypoint.Select(p => p.Count).Append(r.Count)]));
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("predictions", InputShape.File, "predictions table (e.g. predict_val/predictions.parquet)"),
+        new("truth", InputShape.File, "labelled face table with the same ids (e.g. split/val.parquet)"),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["rmse.parquet"];
 }

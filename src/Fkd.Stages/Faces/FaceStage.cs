@@ -1,10 +1,8 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
-
 namespace Fkd.Stages.Faces;
 
 /// <summary>The shell every face stage shares: reading and writing face tables, and the Parquet metadata saying who wrote a file.</summary>
-public abstract class FaceStage<TParams>(string kind, int version, string description) : Stage<TParams>(kind, version, description)
+public abstract class FaceStage<TParams>(string kind, int version, string description, ImmutableArray<InputDecl> inputs, ImmutableArray<string> outputs)
+    : Stage<TParams>(kind, version, description, inputs, outputs)
     where TParams : IStageParams
 {
     /// <summary>Parquet key-value metadata: which stage, kind and key wrote the file, with which parameters.</summary>

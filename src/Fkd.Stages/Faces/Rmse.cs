@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Fkd.Stages.Faces;
 
 /// <summary>RMSE in pixels over the coordinates present in the truth, overall (Kaggle's score) and per keypoint.</summary>

@@ -1,5 +1,3 @@
-using Fkd.Flow.Stages;
-
 namespace Fkd.Stages.LabelFix;
 
 public sealed record LabelFixParams : IStageParams

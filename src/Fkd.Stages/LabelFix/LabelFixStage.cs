@@ -1,7 +1,4 @@
-using System.Collections.Immutable;
 using System.Text;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
 
 namespace Fkd.Stages.LabelFix;
 
@@ -13,16 +10,8 @@ namespace Fkd.Stages.LabelFix;
 /// fix list moved. Blank images (pixel standard deviation under <c>blank_std</c>) are dropped too.
 /// Every applied fix is logged and written to applied.csv.
 /// </summary>
-public sealed class LabelFixStage() : FaceStage<LabelFixParams>("label-fix", 1, "drop listed and blank images, apply a fixed-label table")
+public sealed class LabelFixStage() : FaceStage<LabelFixParams>("label-fix", 1, "drop listed and blank images, apply a fixed-label table", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("faces", InputShape.File, "face table (e.g. dedup/faces.parquet)"),
-        new("drop", InputShape.File, "CSV of rows to drop: image_hash,reason or row,reason", Optional: true),
-        new("fixes", InputShape.File, "CSV of fixed labels: image_hash,keypoint,x,y,reason", Optional: true),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["faces.parquet", "applied.csv"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, LabelFixParams p, CancellationToken ct)
     {
         var rows = await ReadFaces(ctx, "faces", ct);
@@ -41,4 +30,11 @@ public sealed class LabelFixStage() : FaceStage<LabelFixParams>("label-fix", 1, 
             ("dropped_blank", result.Applied.Count(a => a.Action == "drop-blank")),
             ("fixed_keypoints", result.Applied.Count(a => a.Action == "fix")));
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("faces", InputShape.File, "face table (e.g. dedup/faces.parquet)"),
+        new("drop", InputShape.File, "CSV of rows to drop: image_hash,reason or row,reason", Optional: true),
+        new("fixes", InputShape.File, "CSV of fixed labels: image_hash,keypoint,x,y,reason", Optional: true),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["faces.parquet", "applied.csv"];
 }

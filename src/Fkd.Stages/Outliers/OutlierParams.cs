@@ -1,5 +1,3 @@
-using Fkd.Flow.Stages;
-
 namespace Fkd.Stages.Outliers;
 
 public sealed record OutlierParams : IStageParams

@@ -1,9 +1,4 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Text;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-using Parquet;
 using Parquet.Schema;
 
 namespace Fkd.Stages.Outliers;

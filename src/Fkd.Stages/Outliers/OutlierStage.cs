@@ -1,9 +1,4 @@
-using System.Collections.Immutable;
-using System.Globalization;
 using System.Text;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-using Parquet;
 using Parquet.Schema;
 
 namespace Fkd.Stages.Outliers;
@@ -16,11 +11,8 @@ namespace Fkd.Stages.Outliers;
 /// rows also go to review.csv in label-fix's drop-list format (<c>image_hash,reason</c>), so lines
 /// can be copied into a drop list. Nothing is removed here.
 /// </summary>
-public sealed class OutlierStage() : FaceStage<OutlierParams>("outliers", 1, "flag implausible keypoint geometry (order rules, eye distance, Procrustes residual) for review")
+public sealed class OutlierStage() : FaceStage<OutlierParams>("outliers", 1, "flag implausible keypoint geometry (order rules, eye distance, Procrustes residual) for review", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } = [new("faces", InputShape.File, "face table to review (e.g. labelfix/faces.parquet)")];
-    public override ImmutableArray<string> Outputs { get; } = ["review.parquet", "review.csv"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, OutlierParams p, CancellationToken ct)
     {
         var rows = await ReadFaces(ctx, "faces", ct);
@@ -39,4 +31,7 @@ public sealed class OutlierStage() : FaceStage<OutlierParams>("outliers", 1, "fl
             ("eye_distance", checks.Count(c => c.Codes.Contains(OutlierScoring.EyeDistance))),
             ("shape", checks.Count(c => c.Codes.Contains(OutlierScoring.Shape))));
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [new("faces", InputShape.File, "face table to review (e.g. labelfix/faces.parquet)")];
+    private static readonly ImmutableArray<string> Writes = ["review.parquet", "review.csv"];
 }

@@ -1,8 +1,5 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
 using Parquet;
 using Parquet.Schema;
 

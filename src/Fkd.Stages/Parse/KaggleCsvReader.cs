@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Immutable;
 using System.Diagnostics;
 using System.IO.Compression;
 using LanguageExt;

@@ -1,12 +1,9 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Fkd.Stages.Faces;
 using LanguageExt;
-using LanguageExt.Common;
 
 namespace Fkd.Stages.Parse;
 

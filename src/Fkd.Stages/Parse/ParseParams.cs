@@ -1,5 +1,3 @@
-using Fkd.Flow.Stages;
-
 namespace Fkd.Stages.Parse;
 
 public sealed record ParseParams : IStageParams

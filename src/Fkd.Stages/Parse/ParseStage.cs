@@ -1,7 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-using Fkd.Flow.Exec;
 using Parquet;
 using Parquet.Schema;
 
@@ -13,11 +9,8 @@ namespace Fkd.Stages.Parse;
 /// their reasons, to quarantine.parquet. Nothing is dropped silently. Row ids are the 0-based data
 /// row (Kaggle's pandas index) for training files and the ImageId for test files.
 /// </summary>
-public sealed class ParseStage() : FaceStage<ParseParams>("parse-kaggle", 1, "strict, fast Kaggle CSV reader (.csv, .csv.gz, .zip) to Parquet")
+public sealed class ParseStage() : FaceStage<ParseParams>("parse-kaggle", 1, "strict, fast Kaggle CSV reader (.csv, .csv.gz, .zip) to Parquet", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } = [new("csv", InputShape.File, "Kaggle training.csv or test.csv (.csv, .csv.gz or .zip)")];
-    public override ImmutableArray<string> Outputs { get; } = ["faces.parquet", "quarantine.parquet"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, ParseParams p, CancellationToken ct)
     {
         var r = await ParseToParquet.RunAsync(ctx.Input("csv").Path, ctx.Output("faces.parquet"),
@@ -38,4 +31,7 @@ public sealed class ParseStage() : FaceStage<ParseParams>("parse-kaggle", 1, "st
             TableColumn.Of("field", [.. errors.Select(e => e.Field)]),
             TableColumn.Of("expected", [.. errors.Select(e => e.Expected)]),
             TableColumn.Of("found", [.. errors.Select(e => e.Found)]));
+
+    private static readonly ImmutableArray<InputDecl> Reads = [new("csv", InputShape.File, "Kaggle training.csv or test.csv (.csv, .csv.gz or .zip)")];
+    private static readonly ImmutableArray<string> Writes = ["faces.parquet", "quarantine.parquet"];
 }

@@ -1,7 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-using Fkd.Flow.Exec;
 using Parquet;
 using Parquet.Schema;
 

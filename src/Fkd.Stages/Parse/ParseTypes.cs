@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using LanguageExt;
 using LanguageExt.Common;
 

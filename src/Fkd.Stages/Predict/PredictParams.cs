@@ -1,4 +1,3 @@
-using Fkd.Flow.Stages;
 using Fkd.Stages.Torch;
 
 namespace Fkd.Stages.Predict;

@@ -1,7 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-using Fkd.Stages.Train;
 using Fkd.Stages.Torch;
 
 namespace Fkd.Stages.Predict;
@@ -11,15 +7,9 @@ namespace Fkd.Stages.Predict;
 /// models of a cross-validation) whose predictions are averaged per coordinate (flip test-time
 /// augmentation for each model trained with it).
 /// </summary>
-public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "predict keypoints for a face table with a trained model")
+public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "predict keypoints for a face table with a trained model", Reads, Writes)
 {
     public override string KeyFacts => TorchBackend.KeyFacts;
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("model", InputShape.Entry, "a train stage, or a list of them (their predictions are averaged)", Many: true),
-        new("faces", InputShape.File, "faces to predict (e.g. split/val.parquet or test_rows/faces.parquet)"),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["predictions.parquet"];
 
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, PredictParams p, CancellationToken ct)
     {
@@ -85,4 +75,10 @@ public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "pre
         }
         return res.MoveToImmutable();
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("model", InputShape.Entry, "a train stage, or a list of them (their predictions are averaged)", Many: true),
+        new("faces", InputShape.File, "faces to predict (e.g. split/val.parquet or test_rows/faces.parquet)"),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["predictions.parquet"];
 }

@@ -1,5 +1,3 @@
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Report;
 
 /// <summary>Principal components of downsampled images, by covariance and power iteration with deflation.</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Fkd.Stages.Faces;
 using Fkd.Stages.Dedup;
 using Fkd.Stages.Drawing;
 

@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
 using LanguageExt;
 using static Fkd.Flow.Stages.ParamRules;
 

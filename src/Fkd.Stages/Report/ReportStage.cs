@@ -1,8 +1,4 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-using Fkd.Stages.Report;
 using Fkd.Stages.Dedup;
 using Fkd.Stages.Outliers;
 
@@ -14,17 +10,8 @@ namespace Fkd.Stages.Report;
 /// with the keypoint cloud, galleries of extreme coordinates, duplicate groups and flagged
 /// outliers, and a PCA of train vs test with an adversarial-validation ROC AUC.
 /// </summary>
-public sealed class ReportStage() : FaceStage<ReportParams>("eda-report", 1, "self-contained HTML report on the data: labels, sources, pixels, duplicates, outliers, train vs test")
+public sealed class ReportStage() : FaceStage<ReportParams>("eda-report", 1, "self-contained HTML report on the data: labels, sources, pixels, duplicates, outliers, train vs test", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("train", InputShape.File, "training face table before dedup (e.g. train_rows/faces.parquet)"),
-        new("test", InputShape.File, "test face table (e.g. test_rows/faces.parquet)", Optional: true),
-        new("groups", InputShape.File, "duplicate groups (dedup/groups.csv); computed from pixel hashes when absent", Optional: true),
-        new("review", InputShape.File, "outlier review (outliers/review.parquet)", Optional: true),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["report.html"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, ReportParams o, CancellationToken ct)
     {
         var train = await ReadFaces(ctx, "train", ct);
@@ -42,4 +29,12 @@ public sealed class ReportStage() : FaceStage<ReportParams>("eda-report", 1, "se
             ("adversarial_auc", double.IsNaN(s.AdversarialAuc) ? "n/a" : s.AdversarialAuc.ToString("F3", CultureInfo.InvariantCulture)),
             ("html_bytes", html.Length));
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("train", InputShape.File, "training face table before dedup (e.g. train_rows/faces.parquet)"),
+        new("test", InputShape.File, "test face table (e.g. test_rows/faces.parquet)", Optional: true),
+        new("groups", InputShape.File, "duplicate groups (dedup/groups.csv); computed from pixel hashes when absent", Optional: true),
+        new("review", InputShape.File, "outlier review (outliers/review.parquet)", Optional: true),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["report.html"];
 }

@@ -1,5 +1,3 @@
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Source;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using System.Collections.Immutable;
 using System.IO.Compression;
-using Fkd.Flow.Stages;
 
 namespace Fkd.Stages.Source;
 
@@ -11,16 +9,8 @@ namespace Fkd.Stages.Source;
 /// (and optionally <c>test</c> and <c>lookup</c>) it passes real files through, unpacking .gz and
 /// Kaggle's .zip, so every later stage reads one plain format.
 /// </summary>
-public sealed class KaggleSourceStage() : Stage<SyntheticOptions>("kaggle-source", 1, "Kaggle-format CSVs: built-in synthetic faces, or real files passed through")
+public sealed class KaggleSourceStage() : Stage<SyntheticOptions>("kaggle-source", 1, "Kaggle-format CSVs: built-in synthetic faces, or real files passed through", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("train", InputShape.File, "real training file (.csv, .csv.gz or .zip); replaces the synthetic faces", Optional: true),
-        new("test", InputShape.File, "real test file (ImageId,Image); without it, with a real train file, the test set is empty", Optional: true),
-        new("lookup", InputShape.File, "IdLookupTable.csv for the test file", Optional: true),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["training.csv", "test.csv", "IdLookupTable.csv", "drop.csv", "fixes.csv"];
-
     protected override Task<StageOutcome> RunAsync(StageContext ctx, SyntheticOptions o, CancellationToken ct)
     {
         if (ctx.OptionalInput("train") is { } train)
@@ -76,4 +66,11 @@ public sealed class KaggleSourceStage() : Stage<SyntheticOptions>("kaggle-source
         }
         else fs.CopyTo(outFile);
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("train", InputShape.File, "real training file (.csv, .csv.gz or .zip); replaces the synthetic faces", Optional: true),
+        new("test", InputShape.File, "real test file (ImageId,Image); without it, with a real train file, the test set is empty", Optional: true),
+        new("lookup", InputShape.File, "IdLookupTable.csv for the test file", Optional: true),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["training.csv", "test.csv", "IdLookupTable.csv", "drop.csv", "fixes.csv"];
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Fkd.Stages.Faces;
 
 namespace Fkd.Stages.Source;
 

@@ -1,4 +1,3 @@
-using Fkd.Flow.Stages;
 using LanguageExt;
 using static Fkd.Flow.Stages.ParamRules;
 

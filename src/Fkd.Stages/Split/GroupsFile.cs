@@ -1,5 +1,3 @@
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Split;
 
 /// <summary>A row → group CSV (e.g. faces-real's train_sources.csv): a <c>row</c> column (0-based source row) and a group column.</summary>

@@ -1,5 +1,3 @@
-using Fkd.Flow.Stages;
-
 namespace Fkd.Stages.Split;
 
 public sealed record SplitParams : IStageParams

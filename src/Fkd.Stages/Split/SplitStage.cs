@@ -1,7 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Split;
 
 /// <summary>
@@ -11,15 +7,8 @@ namespace Fkd.Stages.Split;
 /// two-source pattern: <c>labelled</c> = 15 (all keypoints), 4 (exactly the second source's four), or
 /// the count otherwise.
 /// </summary>
-public sealed class SplitStage() : FaceStage<SplitParams>("split", 1, "group-aware train/validation split and k-fold assignment; two-source tagging")
+public sealed class SplitStage() : FaceStage<SplitParams>("split", 1, "group-aware train/validation split and k-fold assignment; two-source tagging", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("faces", InputShape.File, "face table (e.g. labelfix/faces.parquet)"),
-        new("groups", InputShape.File, "CSV with a row column (0-based source row) and a group column", Optional: true),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["train.parquet", "val.parquet"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, SplitParams p, CancellationToken ct)
     {
         var rows = await ReadFaces(ctx, "faces", ct);
@@ -36,4 +25,10 @@ public sealed class SplitStage() : FaceStage<SplitParams>("split", 1, "group-awa
         return StageOutcome.Of(train.Length + val.Length, ("train", train.Length), ("val", val.Length),
             ("full_rows", Count(15)), ("four_rows", Count(4)), ("other_rows", other), ("grouped_by", groups is null ? "image_hash" : p.GroupColumn));
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("faces", InputShape.File, "face table (e.g. labelfix/faces.parquet)"),
+        new("groups", InputShape.File, "CSV with a row column (0-based source row) and a group column", Optional: true),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["train.parquet", "val.parquet"];
 }

@@ -1,7 +1,4 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
 
 namespace Fkd.Stages.Stack;
 
@@ -12,16 +9,8 @@ namespace Fkd.Stages.Stack;
 /// first <c>oof.Count / models</c> files are model 0's folds, and so on; <c>predict</c> holds one
 /// file per model in the same model order.
 /// </summary>
-public sealed class StackStage() : FaceStage<StackParams>("stack", 2, "ridge or elastic-net meta-regressor on out-of-fold predictions of several models")
+public sealed class StackStage() : FaceStage<StackParams>("stack", 2, "ridge or elastic-net meta-regressor on out-of-fold predictions of several models", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("oof", InputShape.File, "out-of-fold predictions.parquet of every fold of every model, grouped by model", Many: true),
-        new("truth", InputShape.File, "labelled faces for the out-of-fold rows (e.g. split/train.parquet)"),
-        new("predict", InputShape.File, "each model's predictions on the target set, one per model in the oof order", Many: true),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["predictions.parquet", "weights.parquet"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, StackParams o, CancellationToken ct)
     {
         var models = o.Models;
@@ -104,4 +93,11 @@ public sealed class StackStage() : FaceStage<StackParams>("stack", 2, "ridge or 
             TableColumn.Of("coordinate", [.. coord]), TableColumn.Of("feature", [.. feature]),
             TableColumn.Of("weight", [.. weight]), TableColumn.Of("coefficient", [.. coef]), TableColumn.Of("rows", [.. rows]));
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("oof", InputShape.File, "out-of-fold predictions.parquet of every fold of every model, grouped by model", Many: true),
+        new("truth", InputShape.File, "labelled faces for the out-of-fold rows (e.g. split/train.parquet)"),
+        new("predict", InputShape.File, "each model's predictions on the target set, one per model in the oof order", Many: true),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["predictions.parquet", "weights.parquet"];
 }

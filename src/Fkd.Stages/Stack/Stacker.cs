@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Stack;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using Fkd.Stages.Faces;
 
 namespace Fkd.Stages.Submission;
 

@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using Fkd.Stages.Faces;
-
 namespace Fkd.Stages.Submission;
 
 /// <summary>The submission's core: each lookup row takes its own image's predicted value of its own feature.</summary>

@@ -1,8 +1,5 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
 
 namespace Fkd.Stages.Submission;
 
@@ -11,15 +8,8 @@ namespace Fkd.Stages.Submission;
 /// IdLookupTable.csv (RowId,ImageId,FeatureName[,Location]); locations clipped to [0, 96]. Without a
 /// lookup table every image gets all 30 features, RowIds numbered in image then column order.
 /// </summary>
-public sealed class SubmissionStage() : FaceStage<NoParams>("submission", 1, "Kaggle submission CSV (RowId,Location) via IdLookupTable")
+public sealed class SubmissionStage() : FaceStage<NoParams>("submission", 1, "Kaggle submission CSV (RowId,Location) via IdLookupTable", Reads, Writes)
 {
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("predictions", InputShape.File, "test predictions (ids are Kaggle ImageIds)"),
-        new("lookup", InputShape.File, "IdLookupTable.csv", Optional: true),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["submission.csv"];
-
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, NoParams _, CancellationToken ct)
     {
         var preds = (await PredictionTable.ReadAsync(ctx.Input("predictions").Path, ct)).ToDictionary(p => p.Id, p => p.Coords);
@@ -32,4 +22,10 @@ public sealed class SubmissionStage() : FaceStage<NoParams>("submission", 1, "Ka
         ctx.Log.Information("Submission: {Rows} rows for {Images} images ({Clipped} clipped to [0, 96])", rows.Length, preds.Count, clipped);
         return StageOutcome.Of(rows.Length, ("images", preds.Count), ("clipped", clipped));
     }
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("predictions", InputShape.File, "test predictions (ids are Kaggle ImageIds)"),
+        new("lookup", InputShape.File, "IdLookupTable.csv", Optional: true),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["submission.csv"];
 }

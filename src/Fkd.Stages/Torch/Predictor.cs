@@ -1,4 +1,3 @@
-using Fkd.Stages.Faces;
 using TorchSharp;
 using static TorchSharp.torch;
 

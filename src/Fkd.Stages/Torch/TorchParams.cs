@@ -1,5 +1,3 @@
-using Fkd.Flow.Stages;
-
 namespace Fkd.Stages.Torch;
 
 /// <summary>Where torch runs: auto = CUDA when the build links it and a GPU is present, else the CPU.</summary>

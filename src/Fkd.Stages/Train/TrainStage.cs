@@ -1,8 +1,5 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
-using Fkd.Flow.Stages;
-using Fkd.Stages.Faces;
 using Fkd.Stages.Drawing;
 using Fkd.Stages.Torch;
 
@@ -15,17 +12,10 @@ namespace Fkd.Stages.Train;
 /// outputs on the 4 keypoints every row has. A checkpoint is kept every epoch in the stage's
 /// scratch folder, so an interrupted training resumes on rerun.
 /// </summary>
-public sealed class TrainStage() : FaceStage<TrainParams>("train", 1, "train a keypoint CNN (TorchSharp), masked loss for missing keypoints")
+public sealed class TrainStage() : FaceStage<TrainParams>("train", 1, "train a keypoint CNN (TorchSharp), masked loss for missing keypoints", Reads, Writes)
 {
     /// <summary>Versions and backend that change numeric results. Constants: computing them must not load libtorch.</summary>
     public override string KeyFacts => TorchBackend.KeyFacts;
-
-    public override ImmutableArray<InputDecl> Inputs { get; } =
-    [
-        new("train", InputShape.File, "training faces (e.g. augment/faces.parquet)"),
-        new("val", InputShape.File, "validation faces, for per-epoch RMSE and early stopping", Optional: true),
-    ];
-    public override ImmutableArray<string> Outputs { get; } = ["model.bin", "model.json", "metrics.parquet", "loss.png"];
 
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, TrainParams o, CancellationToken ct)
     {
@@ -64,4 +54,10 @@ public sealed class TrainStage() : FaceStage<TrainParams>("train", 1, "train a k
             TableColumn.Of("learning_rate", [.. epochs.Select(x => x.LearningRate)]),
             TableColumn.Of("seconds", [.. epochs.Select(x => x.Seconds)]),
             TableColumn.Of("images_per_second", [.. epochs.Select(x => x.ImagesPerSecond)]));
+
+    private static readonly ImmutableArray<InputDecl> Reads = [
+        new("train", InputShape.File, "training faces (e.g. augment/faces.parquet)"),
+        new("val", InputShape.File, "validation faces, for per-epoch RMSE and early stopping", Optional: true),
+    ];
+    private static readonly ImmutableArray<string> Writes = ["model.bin", "model.json", "metrics.parquet", "loss.png"];
 }

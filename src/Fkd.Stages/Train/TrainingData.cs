@@ -1,4 +1,3 @@
-using Fkd.Stages.Faces;
 using Fkd.Stages.Torch;
 
 namespace Fkd.Stages.Train;

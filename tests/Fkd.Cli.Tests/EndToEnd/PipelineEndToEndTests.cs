@@ -1,8 +1,6 @@
-using Fkd.Cli;
 using Fkd.Flow.Exec;
 using Fkd.Flow.Spec;
 using Fkd.Flow.Store;
-using Fkd.Stages.Faces;
 
 namespace Fkd.Cli.Tests.EndToEnd;
 

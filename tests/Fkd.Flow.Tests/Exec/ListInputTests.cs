@@ -2,7 +2,6 @@ using Fkd.Flow.Exec;
 using Fkd.Flow.Spec;
 using Fkd.Flow.Stages;
 using Fkd.Flow.Store;
-using Fkd.Flow.Keys;
 
 namespace Fkd.Flow.Tests.Exec;
 

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Fkd.Stages.Faces;
 using SkiaSharp;
 using Fkd.Stages.Drawing;

@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 
-using Fkd.Tests;
 
 namespace Fkd.Stages.Tests.Parse;
 

@@ -1,5 +1,4 @@
 using Fkd.Stages.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 using Fkd.Stages.Train;
 
