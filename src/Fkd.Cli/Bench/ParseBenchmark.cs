@@ -1,3 +1,4 @@
+using Fkd.Stages.Source;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -47,6 +48,7 @@ public static class ParseBenchmark
             var median = Ratios.Median(total);
             var ours = bytes / median / 1e9;
 
+            var writerRowsPerSecond = CsvWriterRowsPerSecond(repeats);
             var peerResult = Peers.Measure(peer, "pandas", "pandas_parse.py",
                 [path, repeats.ToString(CultureInfo.InvariantCulture)], "gb_per_s", TimeSpan.FromMinutes(3));
             var details = new JsonObject
@@ -65,6 +67,8 @@ public static class ParseBenchmark
                 ["median_cpu_seconds"] = Math.Round(Ratios.Median(cpu), 4),
                 ["gb_per_cpu_second"] = Math.Round(bytes / Ratios.Median(cpu) / 1e9, 4), // less sensitive to a busy machine
                 ["parquet_bytes"] = parquetBytes,
+                ["synthetic_csv_writer_rows_per_s"] = Math.Round(writerRowsPerSecond),
+                ["synthetic_csv_writer_measures"] = $"the source stage's KaggleCsvWriter.WriteTraining: {ParseBench.KaggleRows:N0} rows (500 synthetic faces repeated) to a stream that keeps nothing, median of {repeats}",
                 // Per repeat when the kernel lets us reset the high-water mark (Linux), else over the whole process.
                 ["peak_working_set_scope"] = peaks.Count > 0 ? "per repeat (median)" : "whole process",
                 ["peak_working_set_bytes"] = peaks.Count > 0 ? (long)Ratios.Median(peaks) : proc.PeakWorkingSet64,
@@ -86,6 +90,22 @@ public static class ParseBenchmark
     {
         try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { return false; }
+    }
+
+    /// <summary>The synthetic source's CSV writer on a Kaggle-size row count (a figure, not a test: it was a timed unit test once).</summary>
+    private static double CsvWriterRowsPerSecond(int repeats)
+    {
+        var faces = SyntheticFaces.Generate(new SyntheticOptions(TrainRows: 500, TestRows: 1)).Train;
+        var rows = Enumerable.Range(0, ParseBench.KaggleRows).Select(i => faces[i % faces.Length]).ToList();
+        KaggleCsvWriter.WriteTraining(Stream.Null, rows.Take(10)); // warm-up (JIT)
+        var times = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            KaggleCsvWriter.WriteTraining(Stream.Null, rows);
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        return rows.Count / Ratios.Median(times);
     }
 
     private static async Task<(double Parse, double Write, int Rows, long ParquetBytes)> Once(string path, string outDir, CancellationToken ct)

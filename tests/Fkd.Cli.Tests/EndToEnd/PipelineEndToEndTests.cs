@@ -1,6 +1,7 @@
 using Fkd.Flow.Exec;
 using Fkd.Flow.Spec;
 using Fkd.Flow.Store;
+using Fkd.Stages.Faces;
 
 namespace Fkd.Cli.Tests.EndToEnd;
 
@@ -56,11 +57,18 @@ public sealed class PipelineEndToEndTests : IDisposable
         var lookup = File.ReadAllLines(Path.Combine(store.EntryPath(plan["faces"].Key), "IdLookupTable.csv"));
         Assert.Equal("RowId,Location", submission[0]);
         Assert.Equal(lookup.Length, submission.Length);
-        Assert.All(submission.Skip(1), l =>
+        // Each RowId holds its own image's prediction of its own feature (clipped to the image, 4 decimals).
+        var predicted = (await PredictionTable.ReadAsync(Path.Combine(store.EntryPath(plan["predict_test"].Key), "predictions.parquet")))
+            .ToDictionary(p => p.Id, p => p.Coords);
+        var wanted = lookup.Skip(1).Select(l => l.Split(',')).ToDictionary(f => f[0], f => (Image: long.Parse(f[1]), Feature: f[2]));
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.All(submission.Skip(1).Select(l => l.Split(',')), f =>
         {
-            var v = float.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture);
-            Assert.InRange(v, 0f, 96f);
+            var (image, feature) = wanted[f[0]];
+            var expected = Math.Clamp(predicted[image][Keypoints.Columns.IndexOf(feature)], 0f, 96f);
+            Assert.Equal(expected, float.Parse(f[1], inv), tolerance: 1e-4); // written with 4 decimals
         });
+        Assert.True(predicted.Values.Select(c => c[0]).Distinct().Count() > 1, "faces that all get the same prediction would not test the mapping");
         Assert.True(File.Exists(Path.Combine(store.EntryPath(plan["evaluate"].Key), "rmse.parquet")));
 
         // Dedup and label fixes find what the generator planted.
