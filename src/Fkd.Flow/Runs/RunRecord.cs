@@ -22,7 +22,7 @@ public sealed record RunRecord(
     /// <summary>A sortable id from the start time plus a random suffix, e.g. 20261122-231405-3fa2.</summary>
     public static string NewId(DateTimeOffset now) => $"{now.UtcDateTime:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
 
-    public static string Dir(ArtifactStore store, string id) => Path.Combine(store.RunsDir, id);
+    public static string Dir(ArtifactStore store, string id) => StoreNames.Under(store.RunsDir, StoreNames.Segment(id, "a run record"));
 
     public void Save(ArtifactStore store)
     {

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fkd.Flow.Stages;
+using Fkd.Flow.Store;
 using LanguageExt;
 using static LanguageExt.Prelude;
 
@@ -115,7 +116,16 @@ public static class PipelineLoader
         foreach (var (k, _) in root)
             if (k is not ("stages" or "name" or "description"))
                 errors.Add(new SpecError($"$.{k}", "unknown field (expected \"stages\", \"name\" or \"description\")"));
-        if (root["name"] is JsonValue nv && nv.TryGetValue<string>(out var n)) name = n;
+        // The name becomes a folder of the store (refs/NAME/): it may not name a path.
+        var namePath = "$.name";
+        if (root["name"] is { } nameNode)
+        {
+            if (nameNode is JsonValue nv && nv.TryGetValue<string>(out var n)) name = n;
+            else errors.Add(new SpecError(namePath, "expected the pipeline's name as a string"));
+        }
+        else namePath = "$ (the file name)";
+        if (!StoreNames.IsSafe(name))
+            errors.Add(new SpecError(namePath, $"a pipeline name may hold letters, digits, '_', '-' and '.' (not first), at most {StoreNames.MaxLength} of them, found {Quote(name)}"));
         if (root["stages"] is not JsonObject stagesObj)
         {
             errors.Add(new SpecError("$.stages", "expected an object of named stages"));
@@ -366,6 +376,8 @@ public static class PipelineLoader
         }
         return output;
     }
+
+    private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);
 
     private static bool IsValidName(string s) => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 

@@ -57,7 +57,8 @@ public sealed class StageContext(
 
     public ResolvedInput? OptionalInput(string name) => Inputs.GetValueOrDefault(name);
 
-    public string Output(string fileName) => Path.Combine(OutputDir, fileName);
+    /// <summary>Where the stage writes one of its files: a plain name inside its private folder, nothing else.</summary>
+    public string Output(string fileName) => Store.StoreNames.Under(OutputDir, Store.StoreNames.Segment(fileName, $"an output of stage {StageName}"));
 
     /// <summary>The checked parameters as one JSON object (canonical order), for metadata in written files.</summary>
     public string ParametersJson() => Keys.CanonicalJson.Write(new JsonObject(Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.DeepClone()))));

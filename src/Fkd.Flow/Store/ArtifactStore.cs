@@ -23,7 +23,7 @@ public sealed class ArtifactStore
     public string ScratchRoot => Path.Combine(Root, "scratch");
 
     /// <summary>Per-key scratch space kept across failed runs (checkpoints); see <see cref="Fkd.Flow.Stages.StageContext.ScratchDir"/>.</summary>
-    public string ScratchDir(string key) => Path.Combine(ScratchRoot, key);
+    public string ScratchDir(string key) => StoreNames.Under(ScratchRoot, StoreNames.Segment(key, "a scratch folder"));
 
     public void RemoveScratch(string key) => TryDelete(ScratchDir(key));
 
@@ -35,7 +35,8 @@ public sealed class ArtifactStore
         _log = log ?? Serilog.Core.Logger.None;
     }
 
-    public string EntryPath(string key) => Path.Combine(EntriesDir, key[..2], key);
+    public string EntryPath(string key) =>
+        StoreNames.IsKey(key) ? Path.Combine(EntriesDir, key[..2], key) : throw new ArgumentException($"not an entry key: {System.Text.Json.JsonSerializer.Serialize(key)}");
 
     /// <summary>
     /// Finds a committed entry. A folder whose manifest is missing or unreadable, or whose files
@@ -180,7 +181,8 @@ public sealed class ArtifactStore
 
     // ---- refs: the key each named stage of each pipeline last had ----
 
-    public string RefPath(string pipeline, string stage) => Path.Combine(RefsDir, pipeline, stage);
+    public string RefPath(string pipeline, string stage) =>
+        StoreNames.Under(RefsDir, StoreNames.Segment(pipeline, "a pipeline's refs"), StoreNames.Segment(stage, "a stage's ref"));
 
     public Option<string> ReadRef(string pipeline, string stage)
     {
