@@ -24,6 +24,9 @@ public static class Common
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FKD_STORE") is { Length: > 0 } s ? s : "artifacts",
     };
 
+    /// <summary>Stack traces on the console too (the run's JSON log always has them).</summary>
+    public static readonly Option<bool> VerboseOption = new("--verbose") { Description = "show stack traces on the console (the run's JSON log always keeps them)", Recursive = true };
+
     public static Option<bool> JsonOption() => new("--json") { Description = "print one JSON object on stdout, for scripts" };
 
     public static ArtifactStore Store(System.CommandLine.ParseResult pr) => new(pr.GetValue(StoreOption)!);

@@ -9,6 +9,7 @@ Fkd.Stages.Torch.TorchRuntime.PrepareProcess();
 
 var root = new RootCommand("Fkd.Flow: a content-addressed pipeline that learns 15 facial keypoints on 96x96 faces.");
 root.Options.Add(Common.StoreOption);
+root.Options.Add(Common.VerboseOption);
 foreach (var c in new[]
 {
     RunCommand.Create(), LsCommand.Create(), InspectCommand.Create(), ShowCommand.Create(), ReportCommand.Create(),
@@ -36,5 +37,13 @@ catch (UsageException e)
 catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException)
 {
     System.Console.Error.WriteLine($"error: {e.Message}");
+    if (parsed.GetValue(Common.VerboseOption)) System.Console.Error.WriteLine(e);
+    return ExitCodes.Failure;
+}
+catch (Exception e)
+{
+    // Not one of ours: still one paragraph on the console; the trace with --verbose.
+    System.Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+    System.Console.Error.WriteLine(parsed.GetValue(Common.VerboseOption) ? e.ToString() : "(run again with --verbose for the stack trace)");
     return ExitCodes.Failure;
 }

@@ -24,11 +24,11 @@ public static class RunCommand
         var json = Common.JsonOption();
         var cmd = new Command("run", "run a pipeline, reusing every cached stage") { file, set, force, dry, jobs, json };
         cmd.SetAction((pr, ct) => RunAsync(Common.Store(pr), pr.GetValue(file)!, pr.GetValue(set) ?? [], pr.GetValue(force) ?? [],
-            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct));
+            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct, pr.GetValue(Common.VerboseOption)));
         return cmd;
     }
 
-    public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct)
+    public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct, bool verbose = false)
     {
         var registry = StageKinds.Create();
         var spec = PipelineLoader.Load(file, sets, registry);
@@ -42,22 +42,27 @@ public static class RunCommand
         }
         var pipeline = spec.SuccessToSeq().Head();
 
-        var locked = Flow.Store.StoreLock.TryAcquire(store.Root, TimeSpan.FromSeconds(dryRun ? 0 : 2));
-        if (locked.IsLeft) { System.Console.Error.WriteLine("error: " + locked.LeftToSeq().Head()); return ExitCodes.Failure; }
-        using var storeLock = locked.RightToSeq().Head();
-        store.CleanTmp();
+        // A dry run reads the store and writes nothing: no lock, no clean-up, no removal of damaged entries.
+        StoreLock? storeLock = null;
+        if (!dryRun)
+        {
+            var locked = StoreLock.TryAcquire(store.Root, TimeSpan.FromSeconds(2));
+            if (locked.IsLeft) { System.Console.Error.WriteLine("error: " + locked.LeftToSeq().Head()); return ExitCodes.Failure; }
+            storeLock = locked.RightToSeq().Head();
+            store.CleanTmp();
+        }
+        using var held = storeLock;
         var hashes = FileHashCache.Load(Path.Combine(store.Root, "file-hashes.json"));
 
-        var planned = Plan.Make(pipeline, registry, store, hashes, force.ToHashSet());
+        var planned = Plan.Make(pipeline, registry, store, hashes, force.ToHashSet(), readOnly: dryRun);
         if (planned.IsFail)
         {
             foreach (var e in planned.FailToSeq()) System.Console.Error.WriteLine("error: " + e);
             return ExitCodes.Failure;
         }
         var plan = planned.SuccessToSeq().Head();
-        hashes.Save();
-
         if (dryRun) return DryRun(plan, json);
+        hashes.Save();
 
         var started = DateTimeOffset.Now;
         var runId = RunRecord.NewId(started);
@@ -68,7 +73,8 @@ public static class RunCommand
             .MinimumLevel.Debug()
             .WriteTo.File(new CompactJsonFormatter(), Path.Combine(runDir, "log.json"))
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, restrictedToMinimumLevel: interactive ? LogEventLevel.Warning : LogEventLevel.Information,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+                // A failure's message (file:line:column, what was expected) is the console's; its stack trace is the JSON log's, or --verbose's.
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}" + (verbose ? "{Exception}" : ""))
             .CreateLogger();
         log.Information("Run {RunId}: pipeline {Pipeline} ({Stages} stages, {ToRun} to run), store {Store}",
             runId, pipeline.Name, plan.Stages.Length, plan.Stages.Count(s => s.WillRun), store.Root);

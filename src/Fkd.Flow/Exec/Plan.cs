@@ -27,7 +27,8 @@ public sealed record Plan(PipelineSpec Pipeline, ImmutableArray<PlannedStage> St
 {
     public PlannedStage this[string name] => Stages.First(s => s.Name == name);
 
-    public static Validation<string, Plan> Make(PipelineSpec pipeline, StageRegistry registry, ArtifactStore store, FileHashCache hashes, IReadOnlySet<string> force)
+    /// <param name="readOnly">A dry run: damaged entries are reported in <see cref="PlannedStage.Why"/>, never removed.</param>
+    public static Validation<string, Plan> Make(PipelineSpec pipeline, StageRegistry registry, ArtifactStore store, FileHashCache hashes, IReadOnlySet<string> force, bool readOnly = false)
     {
         var unknown = force.Where(f => pipeline.Find(f).IsNone).ToList();
         if (unknown.Count > 0) return Fail<string, Plan>(toSeq(unknown.Select(u => $"--force {u}: no stage named '{u}'")));
@@ -67,10 +68,12 @@ public sealed record Plan(PipelineSpec Pipeline, ImmutableArray<PlannedStage> St
             var material = new KeyMaterial(kind.Kind, kind.Version, paramsJson, inputs.ToImmutable(), kind.KeyFacts, KeyMaterial.CurrentFormatVersion);
             var key = material.Key();
             keys[s.Name] = key;
-            var cached = store.Lookup(key);
+            var damaged = readOnly ? store.Check(key).Bind(found => found.Match(Left: Some, Right: _ => Option<string>.None)) : None;
+            var cached = readOnly ? store.Check(key).Bind(found => found.ToOption()) : store.Lookup(key);
             var forced = force.Contains(s.Name);
             var why = ImmutableArray<string>.Empty;
             if (forced) why = ["forced (--force)"];
+            else if (damaged.Case is string broken) why = [$"cached entry damaged ({broken}): a run recomputes it"];
             else if (cached.IsNone)
                 why = store.ReadRef(pipeline.Name, s.Name)
                     .Bind(prev => prev == key ? None : store.EntryManifest(prev))

@@ -42,20 +42,28 @@ public sealed class ArtifactStore
     /// Finds a committed entry. A folder whose manifest is missing or unreadable, or whose files
     /// are missing or the wrong size, is a miss: it is logged and removed so it cannot poison later runs.
     /// </summary>
-    public Option<Manifest> Lookup(string key)
+    public Option<Manifest> Lookup(string key) =>
+        Check(key).Match(
+            Some: found => found.Match(
+                Right: m => Some(m),
+                Left: why =>
+                {
+                    _log.Warning("Removing damaged cache entry {Key}: {Reason}", key[..12], why);
+                    TryDelete(EntryPath(key));
+                    return Option<Manifest>.None;
+                }),
+            None: () => Option<Manifest>.None);
+
+    /// <summary>
+    /// What <see cref="Lookup"/> would find, touching nothing (for <c>--dry-run</c> and read-only commands):
+    /// None when there is no entry, else the manifest or why the entry is damaged.
+    /// </summary>
+    public Option<Either<string, Manifest>> Check(string key)
     {
         var dir = EntryPath(key);
         if (!Directory.Exists(dir)) return None;
-        var problem = Manifest.Read(Path.Combine(dir, Manifest.FileName), key)
-            .Bind(m => CheckFiles(dir, m).ToEither(m).Swap());
-        return problem.Match(
-            Right: m => Some(m),
-            Left: why =>
-            {
-                _log.Warning("Removing damaged cache entry {Key}: {Reason}", key[..12], why);
-                TryDelete(dir);
-                return Option<Manifest>.None;
-            });
+        return Some(Manifest.Read(Path.Combine(dir, Manifest.FileName), key)
+            .Bind(m => CheckFiles(dir, m).ToEither(m).Swap()));
     }
 
     private static Option<string> CheckFiles(string dir, Manifest m)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Fkd.Cli.Tests.EndToEnd;
 
 /// <summary>
@@ -16,17 +14,10 @@ public sealed class NativeLoadTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    private (int Exit, string Trace) RunCli(params string[] args)
+    private static (int Exit, string Trace) RunCli(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fkd.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["LD_DEBUG"] = "libs";
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var outp = p.StandardOutput.ReadToEndAsync();
-        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), "the CLI did not finish");
-        return (p.ExitCode, err.Result + outp.Result);
+        var r = CliProcess.Run(new Dictionary<string, string> { ["LD_DEBUG"] = "libs" }, args);
+        return (r.Exit, r.Stderr + r.Stdout);
     }
 
     [LinuxFact]
@@ -46,8 +37,10 @@ public sealed class NativeLoadTests : IDisposable
     public void A_dry_run_of_a_training_pipeline_does_not_load_it_either()
     {
         // Keys of torch stages hold the backend facts, which are constants: planning needs no libtorch.
-        var (exit, trace) = RunCli("run", RepoPaths.InRepo("pipelines", "full.json"), "--store", Path.Combine(_dir, "artifacts"), "--dry-run");
+        var store = Path.Combine(_dir, "artifacts");
+        var (exit, trace) = RunCli("run", RepoPaths.InRepo("pipelines", "full.json"), "--store", store, "--dry-run");
         Assert.True(exit == 0, trace[^Math.Min(trace.Length, 2000)..]);
+        Assert.False(Directory.Exists(store)); // and a dry run writes nothing, not even the store's folder
         Assert.Contains("libcoreclr", trace);
         Assert.DoesNotContain("libtorch", trace);
     }

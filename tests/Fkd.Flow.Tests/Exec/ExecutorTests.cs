@@ -137,6 +137,24 @@ public sealed class ExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_read_only_plan_reports_a_damaged_entry_and_leaves_it_for_a_real_run()
+    {
+        var first = await Run();
+        var dir = _store.EntryPath(first.Stages[1].Key);
+        File.WriteAllText(Path.Combine(dir, "out.txt"), "x"); // size no longer matches the manifest
+        var spec = PipelineLoader.Load(_dir.File("p.json"), [], _registry, _dir.Path).SuccessToSeq().Head();
+        var hashes = FileHashCache.Load(_dir.File("store/file-hashes.json"));
+
+        var dry = Plan.Make(spec, _registry, _store, hashes, new HashSet<string>(), readOnly: true).SuccessToSeq().Head();
+        Assert.True(dry["b"].WillRun);
+        Assert.StartsWith("cached entry damaged (file out.txt has 1 bytes, manifest says", Assert.Single(dry["b"].Why));
+        Assert.False(dry["a"].WillRun);
+        Assert.True(Directory.Exists(dir)); // still there: a dry run removes nothing
+
+        Assert.Equal("a=cached,b=computed,c=cached", Statuses(await Run()));
+    }
+
+    [Fact]
     public async Task Manifest_records_files_rows_and_key_material()
     {
         var r = await Run();

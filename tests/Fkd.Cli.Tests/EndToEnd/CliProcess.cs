@@ -1,0 +1,25 @@
+using System.Diagnostics;
+
+namespace Fkd.Cli.Tests.EndToEnd;
+
+/// <summary>The built CLI (beside the test assembly) run as a child process: its exit code and what it printed.</summary>
+public static class CliProcess
+{
+    public sealed record Result(int Exit, string Stdout, string Stderr)
+    {
+        public string Tail => (Stderr + Stdout)[^Math.Min(Stderr.Length + Stdout.Length, 2000)..];
+    }
+
+    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fkd.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var outp = p.StandardOutput.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(entireProcessTree: true); throw new TimeoutException("the CLI did not finish in 5 minutes"); }
+        return new Result(p.ExitCode, outp.Result, err.Result);
+    }
+}
