@@ -23,10 +23,14 @@ public sealed record RunResult(ImmutableArray<StageResult> Stages, string? Error
 /// </summary>
 public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger log, IRunObserver observer, TimeProvider clock)
 {
+    private ConcurrentDictionary<string, StageResult> _results = new();
+    private ConcurrentDictionary<string, Lazy<Task<StageResult>>> _repairs = new();
+
     public async Task<RunResult> RunAsync(Plan plan, int maxParallel, CancellationToken cancel)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var results = new ConcurrentDictionary<string, StageResult>();
+        var results = _results = new ConcurrentDictionary<string, StageResult>();
+        _repairs = new ConcurrentDictionary<string, Lazy<Task<StageResult>>>();
         string? firstError = null;
         var byName = plan.Stages.ToDictionary(s => s.Name);
         var dependents = plan.Stages.ToDictionary(s => s.Name, _ => new List<string>());
@@ -82,6 +86,10 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         if (cancel.IsCancellationRequested)
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, 0, "cancelled");
 
+        // What this stage reads must be what its producers committed: checked against their manifests now.
+        if (await CheckInputsAsync(plan, stage, cancel) is { } broken)
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, 0, broken);
+
         observer.StageStarted(stage);
         var started = clock.GetTimestamp();
         var tmp = store.BeginEntry(stage.Key);
@@ -127,6 +135,52 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             slog.Error(inner, "Stage {Stage} failed", stage.Name);
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, clock.GetElapsedTime(started).TotalSeconds, inner.Message);
         }
+    }
+
+    /// <summary>
+    /// Re-hashes the stored files this stage will read. A damaged input entry is set aside (moved out of
+    /// <c>entries/</c>, kept for a person to look at), its stage is recomputed (once, however many stages
+    /// read it) and the run goes on; null when every input is sound.
+    /// </summary>
+    private async Task<string?> CheckInputsAsync(Plan plan, PlannedStage stage, CancellationToken cancel)
+    {
+        foreach (var (name, r) in stage.Spec.Inputs.SelectMany(p => ListRef.Flatten(p.Value).Select(x => (p.Key, x))))
+        {
+            if (r is not StageRef sr) continue;
+            var up = plan[sr.Stage];
+            if (Damage(up.Key, sr.File) is not { } problem) continue;
+            var repair = await _repairs.GetOrAdd(up.Key, _ => new Lazy<Task<StageResult>>(() => RepairAsync(plan, up, problem, cancel))).Value;
+            if (repair.Status != StageStatus.Computed)
+                return $"input {name} ({up.Name}, entry {up.Key[..12]}) was damaged ({problem}) and recomputing it did not succeed: {repair.Error}";
+            if (Damage(up.Key, sr.File) is { } again)
+                return $"input {name} ({up.Name}, entry {up.Key[..12]}) is damaged again after recomputing it: {again}";
+        }
+        return null;
+    }
+
+    /// <summary>Why the stored entry's files (or one of them) differ from its manifest, or null.</summary>
+    private string? Damage(string key, string? file)
+    {
+        if (store.EntryManifest(key).Case is not Manifest m) return "its manifest is missing or unreadable";
+        foreach (var f in m.Files.Where(f => file is null || f.Name == file))
+        {
+            var path = Path.Combine(store.EntryPath(key), f.Name);
+            if (!File.Exists(path)) return $"file {f.Name} is missing";
+            if (new FileInfo(path).Length != f.Bytes) return $"file {f.Name} has {new FileInfo(path).Length} bytes, its manifest says {f.Bytes}";
+            if (ContentHash.OfFile(path) is var h && h != f.Xxh128) return $"file {f.Name} has content hash {h[..12]}…, its manifest says {f.Xxh128[..12]}…";
+        }
+        return null;
+    }
+
+    private async Task<StageResult> RepairAsync(Plan plan, PlannedStage up, string problem, CancellationToken cancel)
+    {
+        var aside = store.SetAside(up.Key);
+        log.Warning("Entry {Key} of stage {Stage} is damaged ({Problem}): set aside in {Aside}, recomputing it",
+            up.Key[..12], up.Name, problem, aside);
+        var r = await RunStageAsync(plan, up with { Cached = LanguageExt.Option<Manifest>.None, Forced = false, Why = [$"its entry was damaged ({problem}) and set aside"] }, cancel);
+        _results[up.Name] = r;
+        observer.StageFinished(r);
+        return r;
     }
 
     private ResolvedInput Resolve(Plan plan, string name, InputRef r) => r switch

@@ -101,6 +101,18 @@ public sealed class ArtifactStore
         return problems.ToImmutable();
     }
 
+    /// <summary>Where damaged entries are moved when a reader finds them: out of the way of lookups, kept for a person to look at.</summary>
+    public string DamagedDir => Path.Combine(Root, "damaged");
+
+    /// <summary>Moves a committed entry out of <c>entries/</c> into <see cref="DamagedDir"/>; returns where it went.</summary>
+    public string SetAside(string key)
+    {
+        var to = Path.Combine(DamagedDir, $"{key}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
+        Directory.CreateDirectory(DamagedDir);
+        Directory.Move(EntryPath(key), to);
+        return to;
+    }
+
     /// <summary>A fresh private folder for a stage to write into; nothing in it is visible until <see cref="Commit"/>.</summary>
     public string BeginEntry(string key)
     {

@@ -137,6 +137,24 @@ public sealed class ExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_same_size_corruption_is_caught_where_it_is_read_set_aside_and_recomputed()
+    {
+        var first = await Run();
+        var file = Path.Combine(_store.EntryPath(first.Stages[1].Key), "out.txt");
+        var bytes = File.ReadAllBytes(file);
+        bytes[0] ^= 0x20; // same size: only the content hash can tell
+        File.WriteAllBytes(file, bytes);
+
+        var second = await Run(sets: ["c.n=2"]); // c must run, and reads b
+        Assert.Equal("a=cached,b=computed,c=computed", Statuses(second));
+        Assert.Equal((1, 2, 2), (_a.Runs, _b.Runs, _c.Runs));
+        Assert.Equal(File.ReadAllText(file), System.Text.Encoding.UTF8.GetString(bytes.Select((b, i) => i == 0 ? (byte)(b ^ 0x20) : b).ToArray()));
+        var aside = Assert.Single(Directory.GetDirectories(_store.DamagedDir));
+        Assert.StartsWith(first.Stages[1].Key, Path.GetFileName(aside)); // kept for a person to look at
+        Assert.Empty(_store.Verify(first.Stages[1].Key));
+    }
+
+    [Fact]
     public async Task A_read_only_plan_reports_a_damaged_entry_and_leaves_it_for_a_real_run()
     {
         var first = await Run();
