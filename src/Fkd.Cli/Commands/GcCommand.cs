@@ -7,8 +7,8 @@ namespace Fkd.Cli.Commands;
 
 /// <summary>
 /// <c>gc</c>: mark and sweep. Roots are the key every stage of every pipeline last had (refs/) and
-/// the entries of the last N runs; everything else is removed. Holds the store lock, so it never
-/// runs beside a pipeline run.
+/// the entries of the last N runs, and every key a run still in progress planned; everything else is
+/// removed. Runs may go on beside it; two collections at once are refused (the store lock).
 /// </summary>
 public static class GcCommand
 {
@@ -27,6 +27,7 @@ public static class GcCommand
             var live = store.AllRefs().Select(r => r.Key).ToHashSet();
             foreach (var r in RunRecord.All(store).TakeLast(Math.Max(0, pr.GetValue(keep))))
                 foreach (var s in r.Stages) live.Add(s.Key);
+            live.UnionWith(LiveRun.PlannedKeys(store));
             long freed = 0;
             var removed = new List<string>();
             foreach (var k in store.AllKeys().ToList())

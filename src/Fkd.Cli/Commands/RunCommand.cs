@@ -42,16 +42,9 @@ public static class RunCommand
         }
         var pipeline = spec.SuccessToSeq().Head();
 
-        // A dry run reads the store and writes nothing: no lock, no clean-up, no removal of damaged entries.
-        StoreLock? storeLock = null;
-        if (!dryRun)
-        {
-            var locked = StoreLock.TryAcquire(store.Root, TimeSpan.FromSeconds(2));
-            if (locked.IsLeft) { System.Console.Error.WriteLine("error: " + locked.LeftToSeq().Head()); return ExitCodes.Failure; }
-            storeLock = locked.RightToSeq().Head();
-            store.CleanTmp();
-        }
-        using var held = storeLock;
+        // Any number of runs share a store: each key is claimed by the one run that computes it (the others
+        // wait and reuse it). A dry run reads the store and writes nothing: no clean-up, no removal of damaged entries.
+        if (!dryRun) store.CleanTmp();
         var hashes = FileHashCache.Load(Path.Combine(store.Root, "file-hashes.json"));
 
         var planned = Plan.Make(pipeline, registry, store, hashes, force.ToHashSet(), readOnly: dryRun);
@@ -68,6 +61,8 @@ public static class RunCommand
         var runId = RunRecord.NewId(started);
         var runDir = RunRecord.Dir(store, runId);
         Directory.CreateDirectory(runDir);
+        // While this run lives, gc and verify --remove leave every key it planned alone.
+        using var live = LiveRun.Start(store, runId, plan.Stages.Select(s => s.Key));
         var interactive = !json && !System.Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         using var log = new LoggerConfiguration()
             .MinimumLevel.Debug()
@@ -88,14 +83,14 @@ public static class RunCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .StartAsync(async bars =>
                 {
-                    var exec = new Executor(store, hashes, log, new ConsoleObserver(bars), TimeProvider.System);
+                    var exec = new Executor(store, hashes, log, new ConsoleObserver(bars), TimeProvider.System) { RunId = runId };
                     r = await exec.RunAsync(plan, jobs, ct);
                 });
             result = r!;
         }
         else
         {
-            var exec = new Executor(store, hashes, log, new ConsoleObserver(null), TimeProvider.System);
+            var exec = new Executor(store, hashes, log, new ConsoleObserver(null), TimeProvider.System) { RunId = runId };
             result = await exec.RunAsync(plan, jobs, ct);
         }
         hashes.Save();

@@ -23,6 +23,12 @@ public sealed record RunResult(ImmutableArray<StageResult> Stages, string? Error
 /// </summary>
 public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger log, IRunObserver observer, TimeProvider clock)
 {
+    /// <summary>The run's id, recorded with every claim it takes (who is computing a key).</summary>
+    public string RunId { get; init; } = "unnamed";
+
+    /// <summary>How often a stage whose key another run is computing looks again.</summary>
+    public TimeSpan ClaimPoll { get; init; } = TimeSpan.FromMilliseconds(200);
+
     private ConcurrentDictionary<string, StageResult> _results = new();
     private ConcurrentDictionary<string, Lazy<Task<StageResult>>> _repairs = new();
 
@@ -90,6 +96,24 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         if (await CheckInputsAsync(plan, stage, cancel) is { } broken)
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, 0, broken);
 
+        // One process computes a key at a time; the others wait and reuse what it commits.
+        EntryClaim? claim;
+        try
+        {
+            (claim, var done) = await ClaimAsync(stage, cancel);
+            if (done is not null)
+            {
+                store.WriteRef(plan.Pipeline.Name, stage.Name, stage.Key);
+                log.Information("Reusing {Stage} {Key}: another run computed it meanwhile", stage.Name, stage.Key[..12]);
+                return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cached, done.Rows, 0);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, 0, "cancelled");
+        }
+        using var held = claim;
+
         observer.StageStarted(stage);
         var started = clock.GetTimestamp();
         var tmp = store.BeginEntry(stage.Key);
@@ -134,6 +158,35 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
             slog.Error(inner, "Stage {Stage} failed", stage.Name);
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, clock.GetElapsedTime(started).TotalSeconds, inner.Message);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the right to compute a stage's key. Returns the claim, or (when not forced) the manifest
+    /// another run committed while we waited or looked: the entry to reuse instead.
+    /// </summary>
+    private async Task<(EntryClaim? Claim, Manifest? Done)> ClaimAsync(PlannedStage stage, CancellationToken cancel)
+    {
+        var announced = false;
+        while (true)
+        {
+            if (!stage.Forced && store.Lookup(stage.Key).Case is Manifest before) return (null, before);
+            if (EntryClaim.TryTake(store, stage.Key, RunId) is { } claim)
+            {
+                // Committed between the look and the take: reuse it.
+                if (!stage.Forced && store.Lookup(stage.Key).Case is Manifest after) { claim.Dispose(); return (null, after); }
+                if (claim.Previous is { } dead)
+                    log.Warning("Taking over {Stage} {Key} from {Holder}, which ended without committing it", stage.Name, stage.Key[..12], dead);
+                return (claim, null);
+            }
+            if (!announced)
+            {
+                log.Information("Waiting for {Stage} {Key}: {Holder} is computing it", stage.Name, stage.Key[..12],
+                    (object?)EntryClaim.HolderOf(store, stage.Key) ?? "another run");
+                observer.StageProgress(stage, new StageProgress(0, 0, "waiting for another run"));
+                announced = true;
+            }
+            await Task.Delay(ClaimPoll, cancel);
         }
     }
 

@@ -21,6 +21,8 @@ public sealed class ArtifactStore
     public string RunsDir => Path.Combine(Root, "runs");
     public string RefsDir => Path.Combine(Root, "refs");
     public string ScratchRoot => Path.Combine(Root, "scratch");
+    public string ClaimsDir => Path.Combine(Root, "claims");
+    public string LiveDir => Path.Combine(Root, "live");
 
     /// <summary>Per-key scratch space kept across failed runs (checkpoints); see <see cref="Fkd.Flow.Stages.StageContext.ScratchDir"/>.</summary>
     public string ScratchDir(string key) => StoreNames.Under(ScratchRoot, StoreNames.Segment(key, "a scratch folder"));
@@ -116,7 +118,7 @@ public sealed class ArtifactStore
     /// <summary>A fresh private folder for a stage to write into; nothing in it is visible until <see cref="Commit"/>.</summary>
     public string BeginEntry(string key)
     {
-        var dir = Path.Combine(TmpDir, $"{key[..16]}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var dir = Path.Combine(TmpDir, $"{key}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(dir);
         return dir;
     }
@@ -185,12 +187,22 @@ public sealed class ArtifactStore
         return rows;
     }
 
-    /// <summary>Removes what crashed runs left in tmp/. Only call while holding the store lock.</summary>
+    /// <summary>
+    /// Removes what ended runs left in tmp/: a folder is another run's work in progress while the claim on
+    /// its key (the folder name's first 64 characters) is held, so only unclaimed ones go.
+    /// </summary>
     public int CleanTmp()
     {
         if (!Directory.Exists(TmpDir)) return 0;
         var n = 0;
-        foreach (var d in Directory.EnumerateDirectories(TmpDir)) { TryDelete(d); n++; }
+        foreach (var d in Directory.EnumerateDirectories(TmpDir))
+        {
+            // Checked after the folder was seen: its writer claims the key before it creates the folder.
+            var name = Path.GetFileName(d);
+            if (name.Length >= 64 && StoreNames.IsKey(name[..64]) && EntryClaim.HolderOf(this, name[..64]) is not null) continue;
+            TryDelete(d);
+            n++;
+        }
         return n;
     }
 

@@ -155,6 +155,26 @@ public sealed class ExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_runs_of_one_plan_at_once_compute_each_key_once_and_both_succeed()
+    {
+        _b.Hook = _ => Task.Delay(600); // long enough for the other run to find b claimed
+        var spec = PipelineLoader.Load(_dir.File("p.json"), [], _registry, _dir.Path).SuccessToSeq().Head();
+        Task<RunResult> Start(string run)
+        {
+            var hashes = FileHashCache.Load(_dir.File("store/file-hashes.json"));
+            var plan = Plan.Make(spec, _registry, _store, hashes, new HashSet<string>()).SuccessToSeq().Head();
+            return new Executor(_store, hashes, Serilog.Core.Logger.None, NullObserver.Instance, TimeProvider.System) { RunId = run, ClaimPoll = TimeSpan.FromMilliseconds(20) }
+                .RunAsync(plan, 2, CancellationToken.None);
+        }
+        var results = await Task.WhenAll(Start("one"), Start("two"));
+        Assert.All(results, r => Assert.True(r.Ok, r.Error));
+        Assert.Equal((1, 1, 1), (_a.Runs, _b.Runs, _c.Runs));
+        foreach (var stage in new[] { 0, 1, 2 })
+            Assert.Equal([StageStatus.Cached, StageStatus.Computed], results.Select(r => r.Stages[stage].Status).Order());
+        Assert.All(_store.AllKeys(), k => Assert.Empty(_store.Verify(k)));
+    }
+
+    [Fact]
     public async Task A_read_only_plan_reports_a_damaged_entry_and_leaves_it_for_a_real_run()
     {
         var first = await Run();
