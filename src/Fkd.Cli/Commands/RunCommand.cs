@@ -55,14 +55,25 @@ public static class RunCommand
         }
         var plan = planned.SuccessToSeq().Head();
         if (dryRun) return DryRun(plan, json);
-        hashes.Save();
+        SaveHashes(hashes);
 
         var started = DateTimeOffset.Now;
         var runId = RunRecord.NewId(started);
         var runDir = RunRecord.Dir(store, runId);
-        Directory.CreateDirectory(runDir);
-        // While this run lives, gc and verify --remove leave every key it planned alone.
-        using var live = LiveRun.Start(store, runId, plan.Stages.Select(s => s.Key));
+        LiveRun live;
+        try
+        {
+            Directory.CreateDirectory(runDir);
+            // While this run lives, gc and verify --remove leave every key it planned alone.
+            live = LiveRun.Start(store, runId, plan.Stages.Select(s => s.Key));
+        }
+        catch (Exception e) when (StoreFault.Describe(e, store.Root) is { } why)
+        {
+            TryRemove(runDir);
+            System.Console.Error.WriteLine($"error: cannot start a run in the store {store.Root}: {why}");
+            return ExitCodes.Failure;
+        }
+        using var _live = live;
         var interactive = !json && !System.Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         using var log = new LoggerConfiguration()
             .MinimumLevel.Debug()
@@ -93,17 +104,34 @@ public static class RunCommand
             var exec = new Executor(store, hashes, log, new ConsoleObserver(null), TimeProvider.System) { RunId = runId };
             result = await exec.RunAsync(plan, jobs, ct);
         }
-        hashes.Save();
+        SaveHashes(hashes);
 
         var seconds = (DateTimeOffset.Now - started).TotalSeconds;
         var record = new RunRecord(runId, pipeline.Name, Path.GetFullPath(file), [.. sets], started, seconds, result.Ok, result.Error, result.Stages);
-        record.Save(store);
+        try { record.Save(store); }
+        catch (Exception e) when (StoreFault.Describe(e, store.Root) is { } why)
+        {
+            // The stages' own results stand (committed entries are whole); only the run's record is lost.
+            System.Console.Error.WriteLine($"error: cannot write the run's record into the store {store.Root}: {why}");
+            if (result.Ok) return ExitCodes.Failure;
+        }
         log.Information("Run {RunId} {Outcome} in {Seconds:F2} s", runId, result.Ok ? "finished" : "failed", seconds);
 
         if (json) Common.PrintJson(RunJson(record, store));
         else PrintTable(record);
         if (!result.Ok) System.Console.Error.WriteLine($"error: {result.Error}");
         return result.Ok ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    /// <summary>The input-hash cache only saves re-hashing: a store that cannot take it (full, read-only) is reported elsewhere.</summary>
+    private static void SaveHashes(FileHashCache hashes)
+    {
+        try { hashes.Save(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    private static void TryRemove(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static int DryRun(Plan plan, bool json)

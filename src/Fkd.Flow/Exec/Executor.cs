@@ -157,9 +157,14 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             store.Abandon(tmp);
             var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
             slog.Error(inner, "Stage {Stage} failed", stage.Name);
-            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, clock.GetElapsedTime(started).TotalSeconds, inner.Message);
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, clock.GetElapsedTime(started).TotalSeconds,
+                StoreWriteProblem(inner) ?? inner.Message);
         }
     }
+
+    /// <summary>A full disk or a read-only store, said as such: which store, and that its output could not be written there.</summary>
+    private string? StoreWriteProblem(Exception e) =>
+        StoreFault.Describe(e, store.Root) is { } why ? $"could not write its output into the store {store.Root}: {why}" : null;
 
     /// <summary>
     /// Waits for the right to compute a stage's key. Returns the claim, or (when not forced) the manifest

@@ -52,16 +52,22 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
         var wall = sw.Elapsed;
         Assert.True(clean.Exit == 0, clean.Tail);
 
+        // What a rerun spends before it is back where the last one stopped: starting, planning, passing cached stages.
+        sw.Restart();
+        Assert.Equal(0, CliProcess.Run(null, RunArgs(reference)).Exit);
+        var restart = sw.Elapsed;
+
+        // The kill moments, spread over the uninterrupted run's timeline; each rerun is killed that much further on.
         var store = Path.Combine(_dir, "killed");
         var rng = new Random(20261201);
+        var moments = Enumerable.Range(0, kills).Select(_ => rng.NextDouble() * wall.TotalSeconds).Order().ToArray();
         var epochLines = new Regex(@"Epoch (\d+): loss", RegexOptions.Multiline);
         var epochsSeen = 0;
         var killedInTraining = 0;
         var killed = 0;
         for (var i = 0; i < kills; i++)
         {
-            // Moments spread so the kills fall through the whole pipeline, not only before the first commit or after the last.
-            var after = TimeSpan.FromSeconds(0.4 + rng.NextDouble() * (3 + 2 * wall.TotalSeconds / kills));
+            var after = restart + TimeSpan.FromSeconds(moments[i] - (i == 0 ? 0 : moments[i - 1]));
             using var p = Start(RunArgs(store));
             var err = p.StandardError.ReadToEndAsync();
             var outp = p.StandardOutput.ReadToEndAsync();
