@@ -13,8 +13,17 @@ public sealed class ParseStage() : FaceStage<ParseParams>("parse-kaggle", 1, "st
 {
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, ParseParams p, CancellationToken ct)
     {
-        var r = await ParseToParquet.RunAsync(ctx.Input("csv").Path, ctx.Output("faces.parquet"),
-            new ParseOptions(p.Mode, p.MaxErrors, null, p.Threads), MetadataFor(ctx), ct);
+        ParseSummary r;
+        try
+        {
+            r = await ParseToParquet.RunAsync(ctx.Input("csv").Path, ctx.Output("faces.parquet"),
+                new ParseOptions(p.Mode, p.MaxErrors, null, p.Threads), MetadataFor(ctx), ct);
+        }
+        catch (InvalidDataException e) when (p.Mode == ParseMode.Strict && CsvRejected.ErrorOf(e) is RowsRejected)
+        {
+            // What to do about it, said once, where the rows are listed.
+            throw new InvalidDataException(e.Message + $"\n  Fix those rows, or set {ctx.StageName}.mode=quarantine to keep the good rows and list the bad ones in quarantine.parquet.", e);
+        }
         await WriteQuarantine(ctx.Output("quarantine.parquet"), r.Errors, MetadataFor(ctx), ct);
         foreach (var e in r.Errors.Take(20)) ctx.Log.Warning("Quarantined {Error}", e.ToString());
         ctx.Log.Information("Parsed {Rows} rows ({Bad} quarantined) from {MB:F1} MB in {Seconds:F2} s",
