@@ -116,7 +116,8 @@ internal static class LineParser
             {
                 case ColumnKind.Keypoint:
                     if (f.Length == 0) break;
-                    if (!double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
+                    // .NET's number parser lets trailing NULs through ("12.5\0" reads as 12.5): a NUL is never part of a number.
+                    if (f.Contains((byte)0) || !double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
                         return new RowError(file, lineNo, Col(line, starts[i]), h.Names[i], "number", Show(f));
                     if (d < 0 || d > Keypoints.ImageSide)
                         return new RowError(file, lineNo, Col(line, starts[i]), h.Names[i], "number in [0, 96]", Show(f));
@@ -163,6 +164,9 @@ internal static class LineParser
     internal static unsafe int ParsePixels(ReadOnlySpan<byte> f, byte[] dst, out int badAt, out int badKind)
     {
         badAt = 0; badKind = 0;
+        // An empty field holds no pixels; it must not reach the pointer loops (pinning an empty span gives null,
+        // and "end - 4" below would wrap around).
+        if (f.IsEmpty) return 0;
         var n = 0;
         var cap = dst.Length;
         fixed (byte* b = f)

@@ -31,7 +31,7 @@ public static class Predictor
         var flip = flipTta ? FlipMap(outputs) : null;
 
         using var model = ModelFactory.Create(modelName, outputs, o);
-        model.load(modelFile);
+        Load(model, modelFile, modelName, outputs);
         model.to(dev);
         model.eval();
         using var noGrad = no_grad();
@@ -64,6 +64,27 @@ public static class Predictor
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// <c>module.load</c>, with the file named: TorchSharp reports a file that is not a state dict of this model
+    /// (another architecture or output count, random bytes) as <see cref="ArgumentException"/> ("Mismatched
+    /// state_dict sizes", "Mismatched module state names", "Mismatched tensor shape / data types"), an empty or
+    /// truncated one as <see cref="EndOfStreamException"/>, a garbled string length as <see cref="FormatException"/>;
+    /// none of them says which file. A missing file stays <see cref="FileNotFoundException"/>.
+    /// </summary>
+    private static void Load(nn.Module<Tensor, Tensor> model, string modelFile, string modelName, int outputs)
+    {
+        try
+        {
+            model.load(modelFile);
+        }
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or FormatException or OverflowException)
+        {
+            // A garbled file can put kilobytes of binary into a "state name": keep the message readable.
+            var inner = e.Message.Length <= 200 ? e.Message : e.Message[..200] + "...";
+            throw new InvalidDataException($"{modelFile}: not a {modelName} model with {outputs} outputs saved by this program ({inner})", e);
+        }
     }
 
     /// <summary>
