@@ -68,7 +68,7 @@ public static class PipelineLoader
             var raw = set[(eq + 1)..];
             if (copy["stages"] is not JsonObject stages || stages[stage] is not JsonObject s)
             {
-                errors.Add(new SpecError($"--set {set}", $"no stage named '{stage}'"));
+                errors.Add(new SpecError($"--set {set}", $"no stage named '{stage}'{DidYouMean(stage, (copy["stages"] as JsonObject)?.Select(p => p.Key) ?? [])}"));
                 continue;
             }
             var kind = s["kind"] is JsonValue kv && kv.TryGetValue<string>(out var k) ? registry.Find(k) : null;
@@ -179,7 +179,7 @@ public static class PipelineLoader
             var kind = registry.Find(kindName);
             if (kind is null)
             {
-                errors.Add(new SpecError($"{path}.kind", $"unknown stage kind \"{kindName}\" (known: {string.Join(", ", registry.All.Select(s => s.Kind))})"));
+                errors.Add(new SpecError($"{path}.kind", $"unknown stage kind \"{kindName}\"{DidYouMean(kindName, registry.All.Select(s => s.Kind))} (known: {string.Join(", ", registry.All.Select(s => s.Kind))})"));
                 continue;
             }
             kinds[stageName] = kind;
@@ -196,7 +196,7 @@ public static class PipelineLoader
             given ??= new JsonObject();
             foreach (var (p, _) in given)
                 if (kind.Params.All(d => d.Name != p))
-                    errors.Add(new SpecError($"{path}.params.{p}", $"unknown parameter for kind \"{kind.Kind}\" (known: {string.Join(", ", kind.Params.Select(d => d.Name))})"));
+                    errors.Add(new SpecError($"{path}.params.{p}", $"unknown parameter for kind \"{kind.Kind}\"{DidYouMean(p, kind.Params.Select(d => d.Name).Concat(kind.Inputs.Select(d => d.Name)))} (known: {string.Join(", ", kind.Params.Select(d => d.Name))})"));
             foreach (var decl in kind.Params)
             {
                 if (!given.ContainsKey(decl.Name))
@@ -225,7 +225,7 @@ public static class PipelineLoader
                 var idecl = kind.Inputs.FirstOrDefault(d => d.Name == i);
                 if (idecl is null)
                 {
-                    errors.Add(new SpecError(ipath, $"unknown input for kind \"{kind.Kind}\" (known: {string.Join(", ", kind.Inputs.Select(d => d.Name))})"));
+                    errors.Add(new SpecError(ipath, $"unknown input for kind \"{kind.Kind}\"{DidYouMean(i, kind.Inputs.Select(d => d.Name))} (known: {string.Join(", ", kind.Inputs.Select(d => d.Name))})"));
                     continue;
                 }
                 if (!idecl.Many)
@@ -375,6 +375,30 @@ public static class PipelineLoader
             }
         }
         return output;
+    }
+
+    /// <summary>" (did you mean "epochs"?)" for the known name nearest a misspelt one (at most a third of it edited), else "".</summary>
+    public static string DidYouMean(string given, IEnumerable<string> known)
+    {
+        var best = known.Distinct().Select(k => (Name: k, Cost: Distance(given.ToLowerInvariant(), k.ToLowerInvariant())))
+            .Where(c => c.Name != given).OrderBy(c => c.Cost).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
+        return best.Name is not null && best.Cost <= Math.Max(1, given.Length / 3) ? $" (did you mean \"{best.Name}\"?)" : "";
+    }
+
+    /// <summary>Edits (insert, delete, substitute, swap two neighbours) from one name to another.</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
     }
 
     private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);

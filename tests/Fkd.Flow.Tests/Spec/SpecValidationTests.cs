@@ -24,6 +24,9 @@ public class SpecValidationTests
     [Theory]
     [InlineData("""{"stages": {"a": {"kind": "nope"}}}""", "$.stages.a.kind: unknown stage kind \"nope\"")]
     [InlineData("""{"stages": {"a": {"kind": "toy", "params": {"label": "x", "bogus": 1}}}}""", "$.stages.a.params.bogus: unknown parameter")]
+    [InlineData("""{"stages": {"a": {"kind": "toy", "params": {"label": "x", "wieghts": [1]}}}}""", "$.stages.a.params.wieghts: unknown parameter for kind \"toy\" (did you mean \"weights\"?)")]
+    [InlineData("""{"stages": {"a": {"kind": "toi", "params": {"label": "x"}}}}""", "$.stages.a.kind: unknown stage kind \"toi\" (did you mean \"toy\"?)")]
+    [InlineData("""{"stages": {"a": {"kind": "toy", "params": {"label": "x"}, "inputs": {"fiel": "data.txt"}}}}""", "$.stages.a.inputs.fiel: unknown input for kind \"toy\" (did you mean \"file\"?)")]
     [InlineData("""{"stages": {"a": {"kind": "toy"}}}""", "$.stages.a.params.label: missing required parameter")]
     [InlineData("""{"stages": {"a": {"kind": "toy", "params": {"label": "x", "n": "three"}}}}""", "$.stages.a.params.n: expected an integer, found \"three\"")]
     [InlineData("""{"stages": {"a": {"kind": "toy", "params": {"label": "x", "n": 1.5}}}}""", "$.stages.a.params.n: expected an integer, found 1.5")]
@@ -44,6 +47,17 @@ public class SpecValidationTests
         var errors = Errors(json);
         Assert.Contains(errors, e => e.Contains(expected));
     }
+
+    [Theory]
+    [InlineData("epoch", "epochs")]
+    [InlineData("eopchs", "epochs")]
+    [InlineData("Epochs", "epochs")]
+    [InlineData("learningrate", "learning_rate")]
+    [InlineData("colour", null)]
+    [InlineData("x", null)]
+    public void A_misspelt_name_gets_the_nearest_known_one_and_a_stranger_gets_none(string given, string? expected) =>
+        Assert.Equal(expected is null ? "" : $" (did you mean \"{expected}\"?)",
+            PipelineLoader.DidYouMean(given, ["epochs", "learning_rate", "batch_size", "seed"]));
 
     [Fact]
     public void All_problems_are_reported_together()
