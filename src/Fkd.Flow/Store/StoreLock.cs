@@ -2,9 +2,9 @@ using LanguageExt;
 namespace Fkd.Flow.Store;
 
 /// <summary>
-/// An exclusive lock on the store for the length of a run or a garbage collection, held as an
-/// open file with no sharing. The OS releases it if the process dies, so a crash never leaves the
-/// store locked.
+/// An exclusive lock on the store for the length of a garbage collection (runs share the store through
+/// per-entry claims instead), held as an open file with no sharing. The OS releases it if the process
+/// dies, so a crash never leaves the store locked.
 /// </summary>
 public sealed class StoreLock : IDisposable
 {
@@ -34,7 +34,7 @@ public sealed class StoreLock : IDisposable
             }
             catch (IOException)
             {
-                return $"the store {root} is in use by another run (lock file {path})";
+                return $"another gc is collecting the store {root} (lock file {path})";
             }
         }
     }
