@@ -93,7 +93,17 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, 0, "cancelled");
 
         // What this stage reads must be what its producers committed: checked against their manifests now.
-        if (await CheckInputsAsync(plan, stage, cancel) is { } broken)
+        string? broken;
+        try { broken = await CheckInputsAsync(plan, stage, cancel); }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, 0, "cancelled");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            broken = $"reading its inputs back failed: {e.Message}";
+        }
+        if (broken is not null)
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, 0, broken);
 
         // One process computes a key at a time; the others wait and reuse what it commits.
@@ -111,6 +121,10 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, 0, "cancelled");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, 0, $"could not claim its key: {StoreWriteProblem(e) ?? e.Message}");
         }
         using var held = claim;
 
@@ -195,6 +209,15 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         }
     }
 
+    private async Task<EntryClaim> TakeClaimAsync(string key, CancellationToken cancel)
+    {
+        while (true)
+        {
+            if (EntryClaim.TryTake(store, key, RunId) is { } claim) return claim;
+            await Task.Delay(ClaimPoll, cancel);
+        }
+    }
+
     /// <summary>
     /// Re-hashes the stored files this stage will read. A damaged input entry is set aside (moved out of
     /// <c>entries/</c>, kept for a person to look at), its stage is recomputed (once, however many stages
@@ -208,7 +231,8 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             var up = plan[sr.Stage];
             if (Damage(up.Key, sr.File) is not { } problem) continue;
             var repair = await _repairs.GetOrAdd(up.Key, _ => new Lazy<Task<StageResult>>(() => RepairAsync(plan, up, problem, cancel))).Value;
-            if (repair.Status != StageStatus.Computed)
+            // Computed here, or (Cached) by another run that found the same damage first.
+            if (repair.Status is not (StageStatus.Computed or StageStatus.Cached))
                 return $"input {name} ({up.Name}, entry {up.Key[..12]}) was damaged ({problem}) and recomputing it did not succeed: {repair.Error}";
             if (Damage(up.Key, sr.File) is { } again)
                 return $"input {name} ({up.Name}, entry {up.Key[..12]}) is damaged again after recomputing it: {again}";
@@ -232,9 +256,23 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
 
     private async Task<StageResult> RepairAsync(Plan plan, PlannedStage up, string problem, CancellationToken cancel)
     {
-        var aside = store.SetAside(up.Key);
-        log.Warning("Entry {Key} of stage {Stage} is damaged ({Problem}): set aside in {Aside}, recomputing it",
-            up.Key[..12], up.Name, problem, aside);
+        try
+        {
+            // Checked again and moved under the key's claim, so a run that repaired it meanwhile is not undone.
+            using (await TakeClaimAsync(up.Key, cancel))
+            {
+                if (Damage(up.Key, null) is null && store.EntryManifest(up.Key).IsSome)
+                    return new StageResult(up.Name, up.Kind.Kind, up.Key, StageStatus.Cached, store.EntryManifest(up.Key).Map(m => m.Rows).IfNone(0), 0);
+                // Gone already when another run found it first and set it aside: then we recompute (or reuse its recompute) below.
+                if (store.SetAside(up.Key) is { } aside)
+                    log.Warning("Entry {Key} of stage {Stage} is damaged ({Problem}): set aside in {Aside}, recomputing it",
+                        up.Key[..12], up.Name, problem, aside);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new StageResult(up.Name, up.Kind.Kind, up.Key, StageStatus.Failed, 0, 0, $"could not set the damaged entry aside: {StoreWriteProblem(e) ?? e.Message}");
+        }
         var r = await RunStageAsync(plan, up with { Cached = LanguageExt.Option<Manifest>.None, Forced = false, Why = [$"its entry was damaged ({problem}) and set aside"] }, cancel);
         _results[up.Name] = r;
         observer.StageFinished(r);

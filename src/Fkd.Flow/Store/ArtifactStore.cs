@@ -106,12 +106,13 @@ public sealed class ArtifactStore
     /// <summary>Where damaged entries are moved when a reader finds them: out of the way of lookups, kept for a person to look at.</summary>
     public string DamagedDir => Path.Combine(Root, "damaged");
 
-    /// <summary>Moves a committed entry out of <c>entries/</c> into <see cref="DamagedDir"/>; returns where it went.</summary>
-    public string SetAside(string key)
+    /// <summary>Moves a committed entry out of <c>entries/</c> into <see cref="DamagedDir"/>; returns where it went, or null when it was not there.</summary>
+    public string? SetAside(string key)
     {
         var to = Path.Combine(DamagedDir, $"{key}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
         Directory.CreateDirectory(DamagedDir);
-        Directory.Move(EntryPath(key), to);
+        try { Directory.Move(EntryPath(key), to); }
+        catch (DirectoryNotFoundException) { return null; }
         return to;
     }
 

@@ -175,6 +175,29 @@ public sealed class ExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_runs_that_find_the_same_damaged_input_recompute_it_once()
+    {
+        var first = await Run();
+        var file = Path.Combine(_store.EntryPath(first.Stages[1].Key), "out.txt");
+        var bytes = File.ReadAllBytes(file);
+        bytes[0] ^= 0x20;
+        File.WriteAllBytes(file, bytes);
+        _b.Hook = _ => Task.Delay(400);
+        Task<RunResult> Start(string run, string n)
+        {
+            var spec = PipelineLoader.Load(_dir.File("p.json"), [$"c.n={n}"], _registry, _dir.Path).SuccessToSeq().Head();
+            var hashes = FileHashCache.Load(_dir.File("store/file-hashes.json"));
+            var plan = Plan.Make(spec, _registry, _store, hashes, new HashSet<string>()).SuccessToSeq().Head();
+            return new Executor(_store, hashes, Serilog.Core.Logger.None, NullObserver.Instance, TimeProvider.System) { RunId = run, ClaimPoll = TimeSpan.FromMilliseconds(20) }
+                .RunAsync(plan, 2, CancellationToken.None);
+        }
+        var results = await Task.WhenAll(Start("one", "2"), Start("two", "3")); // both must run c, both read b
+        Assert.All(results, r => Assert.True(r.Ok, r.Error));
+        Assert.Equal(2, _b.Runs); // the first run's computation, and one repair
+        Assert.Empty(_store.Verify(first.Stages[1].Key));
+    }
+
+    [Fact]
     public async Task A_read_only_plan_reports_a_damaged_entry_and_leaves_it_for_a_real_run()
     {
         var first = await Run();
