@@ -92,8 +92,9 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
                 Assert.True(got[key][name] == hash, $"entry {key[..12]} file {name} differs from the uninterrupted run's");
         var verify = CliProcess.Run(null, "verify", "--store", store);
         Assert.True(verify.Exit == 0, verify.Tail);
-        // Checkpoints: no completed epoch is trained twice (a kill loses at most the epoch it interrupts).
-        output.WriteLine($"{killed} of {kills} runs killed ({killedInTraining} during training); reference run {wall.TotalSeconds:F1} s; epochs completed in all processes {epochsSeen} for 4 epochs");
-        Assert.Equal(4, epochsSeen);
+        // Checkpoints: no completed epoch is trained twice (a kill loses at most the epoch it interrupts). An epoch
+        // is logged just after its checkpoint is saved, so a kill between the two leaves one epoch saved but unlogged.
+        output.WriteLine($"{killed} of {kills} runs killed ({killedInTraining} during training); reference run {wall.TotalSeconds:F1} s; epochs logged in all processes {epochsSeen} for 4 epochs");
+        Assert.InRange(epochsSeen, 4 - killedInTraining, 4);
     }
 }
