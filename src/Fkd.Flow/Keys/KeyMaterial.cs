@@ -65,12 +65,48 @@ public sealed record KeyMaterial(
         {
             var x = before.Inputs.GetValueOrDefault(k);
             var y = Inputs.GetValueOrDefault(k);
-            if (x != y) d.Add($"input {k}: {Short(x)} → {Short(y)}");
+            if (x == y) continue;
+            if (x is not null && y is not null && ParseListKey(x) is { } xs && ParseListKey(y) is { } ys)
+                d.AddRange(ListDiff(k, xs, ys));
+            else d.Add($"input {k}: {Short(x)} → {Short(y)}");
         }
         return d.ToImmutable();
     }
 
-    private static string Short(string? key) => key is null ? "(absent)" : key.StartsWith("list:") ? $"list of {key.Split(':')[1]}" : key.StartsWith("file:") ? key[..Math.Min(key.Length, 17)] : key[..Math.Min(12, key.Length)];
+    /// <summary>The element keys of a <see cref="ListKey"/>, or null when <paramref name="key"/> is not one.</summary>
+    public static IReadOnlyList<string>? ParseListKey(string key)
+    {
+        if (!key.StartsWith("list:", StringComparison.Ordinal)) return null;
+        var colon = key.IndexOf(':', 5);
+        if (colon < 0 || !int.TryParse(key.AsSpan(5, colon - 5), out var n)) return null;
+        var items = new List<string>(n);
+        var at = colon + 1;
+        for (var i = 0; i < n; i++)
+        {
+            var c = key.IndexOf(':', at);
+            if (c < 0 || !int.TryParse(key.AsSpan(at, c - at), out var len) || c + 1 + len > key.Length) return null;
+            items.Add(key.Substring(c + 1, len));
+            at = c + 1 + len;
+        }
+        return at == key.Length ? items : null;
+    }
+
+    /// <summary>A list input's change element by element: which positions now hold another key, and what was added or removed at the end.</summary>
+    private static IEnumerable<string> ListDiff(string name, IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        var common = Math.Min(before.Count, after.Count);
+        for (var i = 0; i < common; i++)
+            if (before[i] != after[i]) yield return $"input {name}[{i}]: {Short(before[i])} → {Short(after[i])}";
+        for (var i = common; i < after.Count; i++) yield return $"input {name}[{i}]: added {Short(after[i])}";
+        for (var i = common; i < before.Count; i++) yield return $"input {name}[{i}]: removed {Short(before[i])}";
+    }
+
+    private static string Short(string? key) =>
+        key is null ? "(absent)"
+        : key.StartsWith("list:") ? $"list of {key.Split(':')[1]}"
+        : key.StartsWith("file:") ? key[..Math.Min(key.Length, 17)]
+        : key.IndexOf('/') is > 0 and var slash ? key[..Math.Min(12, slash)] + key[slash..] // an entry's file: key prefix/file
+        : key[..Math.Min(12, key.Length)];
 
     private static Dictionary<string, string> ParamsOf(string json)
     {

@@ -27,6 +27,22 @@ public sealed class ListKeyProperties
         });
 
     [Fact]
+    public void A_list_key_reads_back_as_its_elements() =>
+        Key.List[0, 6].Sample(list => KeyMaterial.ParseListKey(KeyMaterial.ListKey(list)) is { } back && back.SequenceEqual(list));
+
+    [Fact]
+    public void A_changed_list_input_is_explained_element_by_element()
+    {
+        string K(char c) => new(c, 64);
+        KeyMaterial M(params string[] keys) => new("k", 1, "{}",
+            System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("oof", KeyMaterial.ListKey(keys)), "", 1);
+        var d = M(K('a'), K('b') + "/predictions.parquet", K('c')).DiffFrom(M(K('a'), K('e') + "/predictions.parquet"));
+        Assert.Equal<string>(["input oof[1]: eeeeeeeeeeee/predictions.parquet → bbbbbbbbbbbb/predictions.parquet", "input oof[2]: added cccccccccccc"], d);
+        Assert.Equal<string>(["input oof[1]: removed bbbbbbbbbbbb"], M(K('a')).DiffFrom(M(K('a'), K('b'))));
+        Assert.Null(KeyMaterial.ParseListKey("list:2:3:abc"));
+    }
+
+    [Fact]
     public void Moving_a_separator_between_elements_is_a_different_list() =>
         Gen.Select(Key, Key, Key).Sample((a, b, c) =>
             (KeyMaterial.ListKey([a + b, c]) == KeyMaterial.ListKey([a, b + c])) == (b.Length == 0));
