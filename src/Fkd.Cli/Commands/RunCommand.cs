@@ -91,7 +91,7 @@ public static class RunCommand
         {
             RunResult? r = null;
             await AnsiConsole.Console.Progress().AutoClear(true).HideCompleted(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async bars =>
                 {
                     var exec = new Executor(store, hashes, log, new ConsoleObserver(bars), TimeProvider.System) { RunId = runId };

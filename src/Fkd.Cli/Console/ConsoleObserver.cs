@@ -16,11 +16,13 @@ public sealed class ConsoleObserver : IRunObserver
     private readonly ProgressContext? _bars;
     private readonly ConcurrentDictionary<string, ProgressTask> _tasks = new();
     private readonly ConcurrentDictionary<string, (long Tick, double Fraction)> _lastPlain = new();
+    private readonly ConcurrentDictionary<string, long> _started = new();
 
     public ConsoleObserver(ProgressContext? bars) => _bars = bars;
 
     public void StageStarted(PlannedStage stage)
     {
+        _started[stage.Name] = Stopwatch.GetTimestamp();
         if (_bars is not null) _tasks[stage.Name] = _bars.AddTask($"{stage.Name} [grey]{stage.Key[..12]}[/]", maxValue: 1);
         else System.Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {stage.Name,-14} {stage.Key[..12]}  running ({string.Join("; ", stage.Why)})");
     }
@@ -39,8 +41,20 @@ public sealed class ConsoleObserver : IRunObserver
         var last = _lastPlain.GetValueOrDefault(stage.Name);
         if (p.Message.Length == 0 && Stopwatch.GetElapsedTime(last.Tick, now).TotalSeconds < 5) return;
         _lastPlain[stage.Name] = (now, fraction);
-        System.Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {stage.Name,-14} {fraction,6:P0}  {p.Message}");
+        System.Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {stage.Name,-14} {fraction,6:P0}  {p.Message}{Timing(stage.Name, fraction, now)}");
     }
+
+    /// <summary>" (1m 02s, about 1m 41s left)": how long the stage has run and, from its share done, what is left.</summary>
+    private string Timing(string stage, double fraction, long now)
+    {
+        if (!_started.TryGetValue(stage, out var start)) return "";
+        var elapsed = Stopwatch.GetElapsedTime(start, now);
+        if (elapsed < TimeSpan.FromSeconds(10)) return "";
+        var left = fraction is > 0.02 and < 1 ? $", about {Span(elapsed * ((1 - fraction) / fraction))} left" : "";
+        return $" ({Span(elapsed)}{left})";
+    }
+
+    private static string Span(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m {t.Seconds:D2}s" : $"{t.Seconds}s";
 
     public void StageFinished(StageResult r)
     {

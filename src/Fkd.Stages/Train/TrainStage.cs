@@ -30,7 +30,8 @@ public sealed class TrainStage() : FaceStage<TrainParams>("train", 1, "train a k
         {
             ctx.Progress.Report(new StageProgress(m.Epoch, o.Epochs, string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch}/{o.Epochs} loss {m.TrainLoss:F5}{(m.ValidationRmse is { } r ? $" val RMSE {r:F3} px" : "")} {m.ImagesPerSecond:F0} img/s")));
-            ctx.Log.Information("Epoch {Epoch}: loss {Loss:F5}, validation RMSE {Rmse:F3} px, {Rate:F0} img/s, {Seconds:F1} s",
+            // Debug: the run's JSON log keeps every epoch; the console shows the progress line above, once.
+            ctx.Log.Debug("Epoch {Epoch}: loss {Loss:F5}, validation RMSE {Rmse:F3} px, {Rate:F0} img/s, {Seconds:F1} s",
                 m.Epoch, m.TrainLoss, m.ValidationRmse, m.ImagesPerSecond, m.Seconds);
         }, ct);
 
