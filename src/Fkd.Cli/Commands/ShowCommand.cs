@@ -11,8 +11,10 @@ namespace Fkd.Cli.Commands;
 public sealed record ShowResult(string Path, int Rows, int Width, int Height, int Predicted);
 
 /// <summary>
-/// <c>show</c>: a PNG grid of the faces in a face table, keypoints drawn (subject's left green, right cyan,
-/// centre yellow; predictions red ×), upscaled by nearest neighbour, each tile captioned with id and variant.
+/// <c>show</c>: a PNG grid of the faces in a face table, keypoints drawn (subject's left green, right red,
+/// centre yellow; predictions magenta ×), upscaled by nearest neighbour, each tile captioned with id and variant.
+/// On a predictions or evaluate entry (or with <c>--worst</c>/<c>--best</c>): the faces predicted worst (or best),
+/// truth and prediction drawn, each captioned with its id and error in pixels.
 /// </summary>
 public static class ShowCommand
 {
@@ -25,8 +27,12 @@ public static class ShowCommand
         var columns = new Option<int>("--columns") { Description = "tiles per grid row (default: one source per row for augment output, else ⌈√rows⌉ up to 8)" };
         var preds = new Option<string?>("--predictions") { Description = "an entry with predictions.parquet (e.g. predict_val): drawn as red crosses, matched by id" };
         var outPath = new Option<string?>("--out") { Description = "PNG to write (default: <stage>-grid.png in the current directory)" };
+        var worst = new Option<int?>("--worst") { Description = "on a predictions or evaluate entry: the N faces predicted worst (default 16)" };
+        var best = new Option<int?>("--best") { Description = "on a predictions or evaluate entry: the N faces predicted best" };
+        var truth = new Option<string?>("--truth") { Description = "the labelled faces to score predictions against (default: the entry's own faces or truth input)" };
         var json = Common.JsonOption();
-        var cmd = new Command("show", "draw a PNG grid of a face table's faces with their keypoints") { what, file, rows, scale, columns, preds, outPath, json };
+        var cmd = new Command("show", "draw a PNG grid of a face table's faces with their keypoints, or of the worst predictions")
+            { what, file, rows, scale, columns, preds, outPath, worst, best, truth, json };
         cmd.SetAction(async (pr, ct) =>
         {
             var store = Common.Store(pr);
@@ -36,6 +42,11 @@ public static class ShowCommand
             var s = pr.GetValue(scale);
             if (s is < 1 or > 16) throw new UsageException("--scale must be between 1 and 16");
             if (pr.GetValue(columns) < 0) throw new UsageException("--columns must not be negative");
+            if (pr.GetValue(worst) is not null && pr.GetValue(best) is not null) throw new UsageException("--worst and --best: one or the other");
+            var scored = m.Files.Any(f => f.Name == "predictions.parquet") || m.Material.Kind == "evaluate";
+            if (scored || pr.GetValue(worst) is not null || pr.GetValue(best) is not null)
+                return await ShowRankedAsync(store, m, pr.GetValue(best) is { } b ? (b, false) : (pr.GetValue(worst) ?? 16, true),
+                    pr.GetValue(truth), s, pr.GetValue(columns), pr.GetValue(outPath), pr.GetValue(json), ct);
             var table = await PickFaceTable(store, m, pr.GetValue(file), ct);
             string? predFile = null;
             if (pr.GetValue(preds) is { } pe)
@@ -57,7 +68,7 @@ public static class ShowCommand
             else
                 System.Console.Out.WriteLine(res.Path);
             System.Console.Error.WriteLine($"{res.Rows} faces from {m.Stage}/{Path.GetFileName(table)}, {res.Width}x{res.Height} px" +
-                (predFile is null ? "" : $", predictions on {res.Predicted}") + "; keypoints: subject's left green, right cyan, centre yellow, predicted red ×");
+                (predFile is null ? "" : $", predictions on {res.Predicted}") + "; keypoints: subject's left green, right red, centre yellow, predicted magenta ×");
             return ExitCodes.Ok;
         });
         return cmd;
@@ -85,6 +96,53 @@ public static class ShowCommand
         FaceImages.SavePng(bmp, outPath);
         var predicted = predictions is null ? 0 : shown.Count(r => r.TagOr("variant", 0) == 0 && predictions.ContainsKey(r.Id));
         return new ShowResult(outPath, shown.Count, bmp.Width, bmp.Height, predicted);
+    }
+
+    /// <summary>The worst (or best) predicted faces of a predictions or evaluate entry, scored against the labelled faces it was made for.</summary>
+    private static async Task<int> ShowRankedAsync(ArtifactStore store, Manifest m, (int Count, bool Worst) pick, string? truthEntry,
+        int scale, int columns, string? outPath, bool json, CancellationToken ct)
+    {
+        if (pick.Count < 1) throw new UsageException("--worst/--best must be at least 1");
+        var predFile = m.Files.Any(f => f.Name == "predictions.parquet")
+            ? Path.Combine(store.EntryPath(m.Key), "predictions.parquet")
+            : InputFile(store, m, "predictions") ?? throw new UsageException($"entry {m.Key[..12]} ({m.Stage}) has no predictions to score");
+        var truthFile = truthEntry is not null
+            ? await PickFaceTable(store, EntryResolver.Resolve(store, truthEntry), null, ct)
+            : InputFile(store, m, "faces") ?? InputFile(store, m, "truth")
+              ?? throw new UsageException($"entry {m.Key[..12]} ({m.Stage}) does not say which labelled faces its predictions are of: give --truth ENTRY");
+        var predictions = new Dictionary<long, float[]>();
+        foreach (var p in await PredictionTable.ReadAsync(predFile, ct)) predictions.TryAdd(p.Id, p.Coords);
+        var ranked = Fkd.Stages.Evaluate.FaceErrors.Rank(await FaceTable.ReadAsync(truthFile, ct), predictions, pick.Worst).Take(pick.Count).ToList();
+        if (ranked.Count == 0) throw new UsageException($"no face of {Path.GetFileName(truthFile)} is both labelled and predicted in {m.Stage}");
+        var captions = ranked.ToDictionary(e => e.Face.Id, e => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.Face.Id} {e.Rmse:F1}px"));
+        var target = outPath ?? $"{m.Stage}-{(pick.Worst ? "worst" : "best")}.png";
+        using (var bmp = FaceImages.RenderGrid([.. ranked.Select(e => e.Face)], predictions, scale, columns, captions))
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(target));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            FaceImages.SavePng(bmp, target);
+        }
+        if (json)
+            Common.PrintJson(new JsonObject
+            {
+                ["path"] = target, ["entry"] = m.Key, ["stage"] = m.Stage, ["order"] = pick.Worst ? "worst" : "best", ["truth"] = truthFile,
+                ["faces"] = new JsonArray([.. ranked.Select(e => (JsonNode)new JsonObject { ["id"] = e.Face.Id, ["rmse"] = Math.Round(e.Rmse, 4), ["coordinates"] = e.Coordinates })]),
+            });
+        else
+            System.Console.Out.WriteLine(target);
+        System.Console.Error.WriteLine($"the {ranked.Count} {(pick.Worst ? "worst" : "best")} predicted faces of {m.Stage} ({ranked[0].Rmse:F2} to {ranked[^1].Rmse:F2} px); " +
+            "truth: subject's left green, right red, centre yellow; prediction magenta ×");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The stored file an entry read as input <paramref name="name"/> (its key material says <c>KEY/file</c>), or null.</summary>
+    private static string? InputFile(ArtifactStore store, Manifest m, string name)
+    {
+        if (!m.Material.Inputs.TryGetValue(name, out var key)) return null;
+        var slash = key.IndexOf('/');
+        if (slash != 64 || !StoreNames.IsKey(key[..64])) return null;
+        var path = Path.Combine(store.EntryPath(key[..64]), key[(slash + 1)..]);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} (input {name} of {m.Stage}) is not in the store any more (try 'verify' or rerun)");
     }
 
     /// <summary>The entry's face table: <paramref name="file"/> (with or without .parquet), or the first Parquet file with an image column.</summary>

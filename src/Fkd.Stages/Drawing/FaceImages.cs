@@ -159,10 +159,12 @@ public static class FaceImages
 
     /// <summary>
     /// A grid of faces: each upscaled ×<c>scale</c> (nearest neighbour), labelled keypoints as dots coloured by
-    /// side, predictions (matched by id) as red crosses, and a caption (id, and <c>v</c>variant when tagged).
-    /// Predictions are not drawn on augmented variants (variant ≠ 0): they were made for the untouched image.
+    /// side, predictions (matched by id) as crosses, and a caption (id, and <c>v</c>variant when tagged, or the
+    /// row's entry of <paramref name="captions"/>). Predictions are not drawn on augmented variants (variant ≠ 0):
+    /// they were made for the untouched image.
     /// </summary>
-    public static SKBitmap RenderGrid(IReadOnlyList<FaceRow> rows, IReadOnlyDictionary<long, float[]>? predictions, int scale, int columns = 0)
+    public static SKBitmap RenderGrid(IReadOnlyList<FaceRow> rows, IReadOnlyDictionary<long, float[]>? predictions, int scale, int columns = 0,
+        IReadOnlyDictionary<long, string>? captions = null)
     {
         var (slots, cols) = Slots(rows, columns);
         var layout = GridLayout.For(slots.Length == 0 ? 1 : slots.Max() + 1, scale, cols);
@@ -198,7 +200,7 @@ public static class FaceImages
                     if (float.IsNaN(x) || float.IsNaN(y)) continue;
                     DrawCross(bmp, x0 + Upscaled(x, scale), y0 + Upscaled(y, scale), Math.Max(1, scale), PredictionColour, scale >= 3 ? 2 : 1);
                 }
-            var caption = variant >= 0 ? $"{row.Id} v{variant}" : $"{row.Id}";
+            var caption = captions?.GetValueOrDefault(row.Id) ?? (variant >= 0 ? $"{row.Id} v{variant}" : $"{row.Id}");
             PixelFont.Draw(bmp, caption, x0 + 1, y0 + layout.ImageSide + 2, layout.FontScale, CaptionColour, x0 + layout.TileWidth);
         }
         return bmp;
@@ -227,7 +229,7 @@ public static class PixelFont
         ['4'] = "101101111001001", ['5'] = "111100111001111", ['6'] = "111100111101111", ['7'] = "111001010010010",
         ['8'] = "111101111101111", ['9'] = "111101111001111", ['v'] = "000000101101010", ['-'] = "000000111000000",
         ['#'] = "101111101111101", [':'] = "000010000010000", ['.'] = "000000000000010", ['f'] = "011100110100100",
-        ['i'] = "010000010010010", ['d'] = "001001111101111", ['l'] = "010010010010011", ['p'] = "000111101111100",
+        ['i'] = "010000010010010", ['d'] = "001001111101111", ['l'] = "010010010010011", ['p'] = "000111101111100", ['x'] = "000101010101000",
     };
 
     /// <summary>Draws <paramref name="text"/> with its top-left at (x, y), each font pixel a <paramref name="scale"/>² block; stops before <paramref name="maxX"/>.</summary>

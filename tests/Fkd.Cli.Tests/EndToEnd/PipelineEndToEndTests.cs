@@ -71,6 +71,15 @@ public sealed class PipelineEndToEndTests : IDisposable
         Assert.True(predicted.Values.Select(c => c[0]).Distinct().Count() > 1, "faces that all get the same prediction would not test the mapping");
         Assert.True(File.Exists(Path.Combine(store.EntryPath(plan["evaluate"].Key), "rmse.parquet")));
 
+        // show on a predictions entry draws the worst faces, scored against the faces it predicted.
+        var png = Path.Combine(_dir, "worst.png");
+        var shown = CliProcess.Run(null, "show", plan["predict_val"].Key[..12], "--store", store.Root, "--worst", "4", "--out", png, "--json");
+        Assert.True(shown.Exit == 0, shown.Tail);
+        var faces = System.Text.Json.Nodes.JsonNode.Parse(shown.Stdout)!["faces"]!.AsArray().Select(f => (double)f!["rmse"]!).ToList();
+        Assert.Equal(4, faces.Count);
+        Assert.Equal(faces.OrderDescending(), faces);
+        Assert.True(new FileInfo(png).Length > 0);
+
         // Dedup and label fixes find what the generator planted.
         var dedup = store.Lookup(plan["dedup"].Key).Match(m => m, () => throw new Exception("dedup entry missing"));
         Assert.Equal("4", dedup.Facts["duplicate_groups"]);
