@@ -43,7 +43,7 @@ public static class ShowCommand
             if (s is < 1 or > 16) throw new UsageException("--scale must be between 1 and 16");
             if (pr.GetValue(columns) < 0) throw new UsageException("--columns must not be negative");
             if (pr.GetValue(worst) is not null && pr.GetValue(best) is not null) throw new UsageException("--worst and --best: one or the other");
-            var scored = m.Files.Any(f => f.Name == "predictions.parquet") || m.Material.Kind == "evaluate";
+            var scored = ScoredFaces.IsScored(m);
             if (scored || pr.GetValue(worst) is not null || pr.GetValue(best) is not null)
                 return await ShowRankedAsync(store, m, pr.GetValue(best) is { } b ? (b, false) : (pr.GetValue(worst) ?? 16, true),
                     pr.GetValue(truth), s, pr.GetValue(columns), pr.GetValue(outPath), pr.GetValue(json), ct);
@@ -103,16 +103,9 @@ public static class ShowCommand
         int scale, int columns, string? outPath, bool json, CancellationToken ct)
     {
         if (pick.Count < 1) throw new UsageException("--worst/--best must be at least 1");
-        var predFile = m.Files.Any(f => f.Name == "predictions.parquet")
-            ? Path.Combine(store.EntryPath(m.Key), "predictions.parquet")
-            : InputFile(store, m, "predictions") ?? throw new UsageException($"entry {m.Key[..12]} ({m.Stage}) has no predictions to score");
-        var truthFile = truthEntry is not null
-            ? await PickFaceTable(store, EntryResolver.Resolve(store, truthEntry), null, ct)
-            : InputFile(store, m, "faces") ?? InputFile(store, m, "truth")
-              ?? throw new UsageException($"entry {m.Key[..12]} ({m.Stage}) does not say which labelled faces its predictions are of: give --truth ENTRY");
-        var predictions = new Dictionary<long, float[]>();
-        foreach (var p in await PredictionTable.ReadAsync(predFile, ct)) predictions.TryAdd(p.Id, p.Coords);
-        var ranked = Fkd.Stages.Evaluate.FaceErrors.Rank(await FaceTable.ReadAsync(truthFile, ct), predictions, pick.Worst).Take(pick.Count).ToList();
+        var truthTable = truthEntry is null ? null : await PickFaceTable(store, EntryResolver.Resolve(store, truthEntry), null, ct);
+        var (all, predictions, truthFile) = await ScoredFaces.LoadAsync(store, m, truthTable, pick.Worst, ct);
+        var ranked = all.Take(pick.Count).ToList();
         if (ranked.Count == 0) throw new UsageException($"no face of {Path.GetFileName(truthFile)} is both labelled and predicted in {m.Stage}");
         var captions = ranked.ToDictionary(e => e.Face.Id, e => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.Face.Id} {e.Rmse:F1}px"));
         var target = outPath ?? $"{m.Stage}-{(pick.Worst ? "worst" : "best")}.png";
@@ -133,16 +126,6 @@ public static class ShowCommand
         System.Console.Error.WriteLine($"the {ranked.Count} {(pick.Worst ? "worst" : "best")} predicted faces of {m.Stage} ({ranked[0].Rmse:F2} to {ranked[^1].Rmse:F2} px); " +
             "truth: subject's left green, right red, centre yellow; prediction magenta ×");
         return ExitCodes.Ok;
-    }
-
-    /// <summary>The stored file an entry read as input <paramref name="name"/> (its key material says <c>KEY/file</c>), or null.</summary>
-    private static string? InputFile(ArtifactStore store, Manifest m, string name)
-    {
-        if (!m.Material.Inputs.TryGetValue(name, out var key)) return null;
-        var slash = key.IndexOf('/');
-        if (slash != 64 || !StoreNames.IsKey(key[..64])) return null;
-        var path = Path.Combine(store.EntryPath(key[..64]), key[(slash + 1)..]);
-        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} (input {name} of {m.Stage}) is not in the store any more (try 'verify' or rerun)");
     }
 
     /// <summary>The entry's face table: <paramref name="file"/> (with or without .parquet), or the first Parquet file with an image column.</summary>
