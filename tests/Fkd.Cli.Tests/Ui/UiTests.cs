@@ -167,18 +167,28 @@ public sealed class UiTests(UiFixture ui) : IClassFixture<UiFixture>
     }
 
     [ChromiumFact]
-    public void In_a_browser_a_user_finds_the_runs_compares_two_and_sees_the_worst_faces()
+    public void In_a_browser_a_user_finds_the_best_run_compares_it_and_sees_the_worst_faces()
     {
+        // Each step follows what the browser's page offers: links and the compare form's boxes.
         var home = Dom("/");
         Assert.Contains("id=\"runs\"", home);
-        Assert.Contains("(best)", home);
-        Assert.Contains(ui.FirstRun, home);
-        var run = Dom($"/runs/{ui.SecondRun}");
+        var bestRow = System.Text.RegularExpressions.Regex.Match(home, "<tr>(?:(?!</tr>).)*\\(best\\)(?:(?!</tr>).)*</tr>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        var bestRun = System.Text.RegularExpressions.Regex.Match(bestRow, "href=\"(/runs/[^\"]+)\"").Groups[1].Value;
+        Assert.NotEqual("", bestRun);
+
+        var run = Dom(bestRun);
         Assert.Contains("id=\"stages\"", run);
         Assert.Contains("<svg class=\"graph\"", run);
-        var compare = Dom($"/compare?run={ui.FirstRun}&run={ui.SecondRun}");
-        Assert.Contains("augment.rotations", compare);
-        var worst = Dom($"/entries/{ui.EvaluateKey}/worst");
+        Assert.Contains("id=\"scores\"", run);
+
+        var boxes = System.Text.RegularExpressions.Regex.Matches(home, "name=\"run\" value=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal([ui.SecondRun, ui.FirstRun], boxes);
+        var compare = Dom("/compare?" + string.Join("&", boxes.Select(b => "run=" + b)));
+        Assert.Contains("augment.rotations", compare); // the one augmentation parameter the runs differ in
+        Assert.Contains("id=\"keypoint-deltas\"", compare);
+
+        var worstLink = System.Text.RegularExpressions.Regex.Match(run, "href=\"(/entries/[0-9a-f]{64}/worst)\"").Groups[1].Value;
+        var worst = Dom(worstLink);
         Assert.Contains("id=\"worst\"", worst);
         Assert.Contains("worst.png?n=16", worst);
     }
