@@ -1,3 +1,4 @@
+using Fkd.Flow.Keys;
 using Fkd.Flow.Store;
 using Fkd.Stages.Evaluate;
 using Fkd.Stages.Faces;
@@ -28,9 +29,8 @@ public static class ScoredFaces
     private static string? InputFile(ArtifactStore store, Manifest m, string name)
     {
         if (!m.Material.Inputs.TryGetValue(name, out var key)) return null;
-        var slash = key.IndexOf('/');
-        if (slash != 64 || !StoreNames.IsKey(key[..64])) return null;
-        var path = Path.Combine(store.EntryPath(key[..64]), key[(slash + 1)..]);
+        if (KeyMaterial.EntryRefs(key).ToList() is not [(var entry, { } file)]) return null;
+        var path = Path.Combine(store.EntryPath(entry), file);
         return File.Exists(path) ? path : throw new InvalidOperationException($"{path} (input {name} of {m.Stage}) is not in the store any more (try 'verify' or rerun)");
     }
 }

@@ -175,9 +175,9 @@ public static class Pages
     }
 
     private static string InputLink(string key) =>
-        key.StartsWith("list:", StringComparison.Ordinal) && KeyMaterial.ParseListKey(key) is { } items ? string.Join("<br>", items.Select(InputLink))
-        : key.Length >= 64 && StoreNames.IsKey(key[..64]) ? $"<a href=\"/entries/{E(key[..64])}\"><code>{E(key[..12])}</code></a>{E(key[64..])}"
-        : $"<code>{E(key)}</code>";
+        KeyMaterial.EntryRefs(key).ToList() is { Count: > 0 } refs
+            ? string.Join("<br>", refs.Select(r => $"<a href=\"/entries/{E(r.Entry)}\"><code>{E(r.Entry[..12])}</code></a>{(r.File is null ? "" : "/" + E(r.File))}"))
+            : $"<code>{E(key)}</code>";
 
     public static async Task<string?> Worst(ArtifactStore store, string key, int n, CancellationToken ct)
     {

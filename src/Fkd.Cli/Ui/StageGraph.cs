@@ -14,7 +14,7 @@ public static class StageGraph
     {
         var byKey = run.Stages.Where(s => s.Key.Length == 64).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.First().Name);
         var ups = run.Stages.ToDictionary(s => s.Name, s => s.Key.Length == 64
-            ? store.EntryManifest(s.Key).Map(m => m.Material.Inputs.Values.SelectMany(Keys).Where(byKey.ContainsKey).Select(k => byKey[k]).Distinct().ToList()).IfNone([])
+            ? store.EntryManifest(s.Key).Map(m => m.Material.Inputs.Values.SelectMany(i => KeyMaterial.EntryRefs(i).Select(r => r.Entry)).Where(byKey.ContainsKey).Select(k => byKey[k]).Distinct().ToList()).IfNone([])
             : []);
         var depth = new Dictionary<string, int>();
         int Depth(string n, int guard = 0) => depth.TryGetValue(n, out var d) ? d
@@ -43,9 +43,4 @@ public static class StageGraph
         }
         return sb.Append("</svg>").ToString();
     }
-
-    /// <summary>The entry keys an input refers to: <c>KEY</c>, <c>KEY/file</c>, or each element of a list.</summary>
-    private static IEnumerable<string> Keys(string input) =>
-        KeyMaterial.ParseListKey(input) is { } items ? items.SelectMany(Keys)
-        : input.Length >= 64 && StoreNames.IsKey(input[..64]) ? [input[..64]] : [];
 }

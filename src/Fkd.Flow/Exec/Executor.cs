@@ -246,9 +246,10 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         if (store.EntryManifest(key).Case is not Manifest m) return "its manifest is missing or unreadable";
         foreach (var f in m.Files.Where(f => file is null || f.Name == file))
         {
-            var path = Path.Combine(store.EntryPath(key), f.Name);
-            if (!File.Exists(path)) return $"file {f.Name} is missing";
-            if (new FileInfo(path).Length != f.Bytes) return $"file {f.Name} has {new FileInfo(path).Length} bytes, its manifest says {f.Bytes}";
+            var info = new FileInfo(Path.Combine(store.EntryPath(key), f.Name));
+            if (!info.Exists) return $"file {f.Name} is missing";
+            if (info.Length != f.Bytes) return $"file {f.Name} has {info.Length} bytes, its manifest says {f.Bytes}";
+            var path = info.FullName;
             if (ContentHash.OfFile(path) is var h && h != f.Xxh128) return $"file {f.Name} has content hash {h[..12]}…, its manifest says {f.Xxh128[..12]}…";
         }
         return null;
@@ -261,7 +262,8 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             // Checked again and moved under the key's claim, so a run that repaired it meanwhile is not undone.
             using (await TakeClaimAsync(up.Key, cancel))
             {
-                if (Damage(up.Key, null) is null && store.EntryManifest(up.Key).IsSome)
+                // Sound again (another run repaired it meanwhile): Damage reads the manifest, so it exists.
+                if (Damage(up.Key, null) is null)
                     return new StageResult(up.Name, up.Kind.Kind, up.Key, StageStatus.Cached, store.EntryManifest(up.Key).Map(m => m.Rows).IfNone(0), 0);
                 // Gone already when another run found it first and set it aside: then we recompute (or reuse its recompute) below.
                 if (store.SetAside(up.Key) is { } aside)

@@ -91,6 +91,18 @@ public sealed record KeyMaterial(
         return at == key.Length ? items : null;
     }
 
+    /// <summary>
+    /// The stored entries an input's key material refers to: an entry key (<c>File</c> null), <c>key/file</c>,
+    /// or each element of a <see cref="ListKey"/>, in order. A file on disk (<c>file:hash</c>) refers to none.
+    /// </summary>
+    public static IEnumerable<(string Entry, string? File)> EntryRefs(string input)
+    {
+        if (ParseListKey(input) is { } items) return items.SelectMany(EntryRefs);
+        if (input.Length < 64 || !Store.StoreNames.IsKey(input[..64])) return [];
+        if (input.Length == 64) return [(input, null)];
+        return input[64] == '/' ? [(input[..64], input[65..])] : [];
+    }
+
     /// <summary>A list input's change element by element: which positions now hold another key, and what was added or removed at the end.</summary>
     private static IEnumerable<string> ListDiff(string name, IReadOnlyList<string> before, IReadOnlyList<string> after)
     {

@@ -10,13 +10,19 @@ public static class CliProcess
         public string Tail => (Stderr + Stdout)[^Math.Min(Stderr.Length + Stdout.Length, 2000)..];
     }
 
-    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    /// <summary>Starts the CLI with its output redirected; the caller reads it and ends the process.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fkd.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
+        return Process.Start(psi)!;
+    }
+
+    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        using var p = Start(environment, args);
         var err = p.StandardError.ReadToEndAsync();
         var outp = p.StandardOutput.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(entireProcessTree: true); throw new TimeoutException("the CLI did not finish in 5 minutes"); }

@@ -28,14 +28,6 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
 
     private static string[] RunArgs(string store) => ["run", RepoPaths.InRepo("pipelines", "full.json"), "--store", store, .. Small];
 
-    private static Process Start(string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fkd.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
-    }
-
     /// <summary>Every committed entry's files by key: name → content hash, from the manifests.</summary>
     private static Dictionary<string, Dictionary<string, string>> Entries(string store) =>
         Directory.GetFiles(Path.Combine(store, "entries"), "manifest.json", SearchOption.AllDirectories)
@@ -71,7 +63,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
         for (var i = 0; i < kills; i++)
         {
             var after = restart + TimeSpan.FromSeconds(moments[i] - (i == 0 ? 0 : moments[i - 1]));
-            using var p = Start(RunArgs(store));
+            using var p = CliProcess.Start(null, RunArgs(store));
             var err = p.StandardError.ReadToEndAsync();
             var outp = p.StandardOutput.ReadToEndAsync();
             var finished = p.WaitForExit(after);

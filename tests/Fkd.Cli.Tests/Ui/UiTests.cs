@@ -33,9 +33,7 @@ public sealed class UiFixture : IDisposable
         SecondRun = (string)JsonNode.Parse(second.Stdout)!["run"]!;
         EvaluateKey = JsonNode.Parse(second.Stdout)!["stages"]!.AsArray().Select(s => s!).First(s => (string)s["name"]! == "evaluate")["key"]!.GetValue<string>();
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Fkd.Cli.dll"), "ui", "--store", Store, "--port", "0" }) psi.ArgumentList.Add(a);
-        _server = Process.Start(psi)!;
+        _server = CliProcess.Start(null, "ui", "--store", Store, "--port", "0");
         _ = _server.StandardError.ReadToEndAsync();
         var line = _server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
         Address = line ?? throw new InvalidOperationException("ui printed no address");

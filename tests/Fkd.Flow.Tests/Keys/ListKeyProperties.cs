@@ -43,6 +43,17 @@ public sealed class ListKeyProperties
     }
 
     [Fact]
+    public void An_inputs_key_material_names_the_entries_it_read()
+    {
+        string K(char c) => new(c, 64);
+        Assert.Equal([(K('a'), (string?)null)], KeyMaterial.EntryRefs(K('a')));
+        Assert.Equal([(K('a'), (string?)"faces.parquet")], KeyMaterial.EntryRefs(K('a') + "/faces.parquet"));
+        Assert.Equal([(K('a'), (string?)"x.parquet"), (K('b'), null)], KeyMaterial.EntryRefs(KeyMaterial.ListKey([K('a') + "/x.parquet", K('b')])));
+        Assert.Empty(KeyMaterial.EntryRefs("file:" + K('c')));
+        Assert.Empty(KeyMaterial.EntryRefs(K('a') + "x"));
+    }
+
+    [Fact]
     public void Moving_a_separator_between_elements_is_a_different_list() =>
         Gen.Select(Key, Key, Key).Sample((a, b, c) =>
             (KeyMaterial.ListKey([a + b, c]) == KeyMaterial.ListKey([a, b + c])) == (b.Length == 0));
