@@ -22,14 +22,22 @@ public static class RunCommand
         var dry = new Option<bool>("--dry-run") { Description = "say what would run and why, run nothing" };
         var jobs = new Option<int>("--jobs") { Description = "stages run at once (default 2)", DefaultValueFactory = _ => 2 };
         var json = Common.JsonOption();
-        var cmd = new Command("run", "run a pipeline, reusing every cached stage") { file, set, force, dry, jobs, json };
+        var distributed = new Option<bool>("--distributed") { Description = "run the stages as jobs on the cluster's workers (needs --db and --remote)" };
+        var db = Cluster.ClusterOptions.Db();
+        var remote = Cluster.ClusterOptions.Remote();
+        var cmd = new Command("run", "run a pipeline, reusing every cached stage") { file, set, force, dry, jobs, json, distributed, db, remote };
         cmd.SetAction((pr, ct) => RunAsync(Common.Store(pr), pr.GetValue(file)!, pr.GetValue(set) ?? [], pr.GetValue(force) ?? [],
-            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct, pr.GetValue(Common.VerboseOption)));
+            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct, pr.GetValue(Common.VerboseOption),
+            pr.GetValue(distributed) ? new Cluster.DistributedRun(
+                Cluster.ClusterOptions.Require(pr.GetValue(db), "--db", "FKD_DB"),
+                Cluster.ClusterOptions.Require(pr.GetValue(remote), "--remote", "FKD_REMOTE")) : null));
         return cmd;
     }
 
-    public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct, bool verbose = false)
+    public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct,
+        bool verbose = false, Cluster.DistributedRun? cluster = null)
     {
+        if (cluster is not null && force.Length > 0) throw new UsageException("--force is not taken by a distributed run: the cluster's commits are final (run it locally with --force)");
         var registry = StageKinds.Create();
         var spec = PipelineLoader.Load(file, sets, registry);
         if (spec.IsFail)
@@ -87,7 +95,9 @@ public static class RunCommand
 
         RunResult result;
         var work = plan.Stages.Any(s => s.WillRun);
-        if (interactive && work)
+        if (cluster is not null)
+            result = await cluster.RunAsync(store, plan, log, new ConsoleObserver(null), ct);
+        else if (interactive && work)
         {
             RunResult? r = null;
             await AnsiConsole.Console.Progress().AutoClear(true).HideCompleted(true)
@@ -163,7 +173,7 @@ public static class RunCommand
         foreach (var s in r.Stages)
         {
             var status = s.Status.ToString().ToLowerInvariant();
-            System.Console.Out.WriteLine($"  {s.Name,-14} {s.Key[..12]}  {status,-9} {s.Rows,10:N0} rows {s.Seconds,8:F2} s{(s.Error is null ? "" : "  " + s.Error)}");
+            System.Console.Out.WriteLine($"  {s.Name,-14} {s.Key[..12]}  {status,-9} {s.Rows,10:N0} rows {s.Seconds,8:F2} s{(s.Worker is null ? "" : "  on " + s.Worker)}{(s.Error is null ? "" : "  " + s.Error)}");
         }
         System.Console.Out.WriteLine($"run {r.Id}: {r.Stages.Count(s => s.Status == StageStatus.Computed)} computed, {r.Stages.Count(s => s.Status == StageStatus.Cached)} cached, {r.Seconds:F2} s");
     }
@@ -178,7 +188,7 @@ public static class RunCommand
         ["stages"] = new JsonArray([.. r.Stages.Select(s => (JsonNode)new JsonObject
         {
             ["name"] = s.Name, ["kind"] = s.Kind, ["key"] = s.Key, ["status"] = s.Status.ToString().ToLowerInvariant(),
-            ["rows"] = s.Rows, ["seconds"] = s.Seconds, ["path"] = store.EntryPath(s.Key), ["error"] = s.Error,
+            ["rows"] = s.Rows, ["seconds"] = s.Seconds, ["path"] = store.EntryPath(s.Key), ["error"] = s.Error, ["worker"] = s.Worker,
         })]),
     };
 }

@@ -81,6 +81,17 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         return new RunResult(ordered, firstError);
     }
 
+    /// <summary>
+    /// Runs one stage of a plan whose direct inputs are already in the store (a worker's job in a
+    /// distributed run): the same checks, claim and commit as in a whole run.
+    /// </summary>
+    public Task<StageResult> RunOneAsync(Plan plan, string stage, CancellationToken cancel)
+    {
+        _results = new ConcurrentDictionary<string, StageResult>();
+        _repairs = new ConcurrentDictionary<string, Lazy<Task<StageResult>>>();
+        return RunStageAsync(plan, plan[stage], cancel);
+    }
+
     private async Task<StageResult> RunStageAsync(Plan plan, PlannedStage stage, CancellationToken cancel)
     {
         if (!stage.WillRun)

@@ -3,8 +3,8 @@ namespace Fkd.Flow.Exec;
 /// <summary>How a finished stage ended.</summary>
 public enum StageStatus { Cached, Computed, Failed, Cancelled }
 
-/// <summary>One line of a run's report.</summary>
-public sealed record StageResult(string Name, string Kind, string Key, StageStatus Status, long Rows, double Seconds, string? Error = null);
+/// <summary>One line of a run's report. <paramref name="Worker"/> names the worker that computed it, in a distributed run.</summary>
+public sealed record StageResult(string Name, string Kind, string Key, StageStatus Status, long Rows, double Seconds, string? Error = null, string? Worker = null);
 
 /// <summary>What the shell (console, progress bars, tests) hears while a run goes on. Called from several threads.</summary>
 public interface IRunObserver

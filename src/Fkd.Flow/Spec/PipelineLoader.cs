@@ -15,7 +15,7 @@ namespace Fkd.Flow.Spec;
 /// </summary>
 public static class PipelineLoader
 {
-    private static readonly string[] StageFields = ["kind", "inputs", "params", "description"];
+    private static readonly string[] StageFields = ["kind", "inputs", "params", "description", "queue"];
 
     public static Validation<SpecError, PipelineSpec> Load(string file, IEnumerable<string> sets, StageRegistry registry, string? workingDir = null)
     {
@@ -267,7 +267,14 @@ public static class PipelineLoader
                 if (!decl.Optional && !givenInputs.ContainsKey(decl.Name))
                     errors.Add(new SpecError($"{path}.inputs.{decl.Name}", $"missing required input: {decl.Description}"));
 
-            stages.Add(new StageSpec(stageName, kind.Kind, inputs.ToImmutable(), checkedParams.ToImmutable()));
+            string? queue = null;
+            if (so["queue"] is { } qn)
+            {
+                if (qn is JsonValue qv && qv.TryGetValue<string>(out var q) && Cluster.QueueNames.IsValid(q)) queue = q;
+                else errors.Add(new SpecError($"{path}.queue", "expected a queue name: lowercase letters, digits, '_' and '-' (e.g. \"gpu\")"));
+            }
+
+            stages.Add(new StageSpec(stageName, kind.Kind, inputs.ToImmutable(), checkedParams.ToImmutable(), queue));
         }
 
         // References between stages, once every stage is known.

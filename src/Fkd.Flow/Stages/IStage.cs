@@ -40,6 +40,9 @@ public interface IStage
     /// </summary>
     Validation<ParamProblem, Unit> CheckRules(IReadOnlyDictionary<string, JsonNode?> checkedParams) => Success<ParamProblem, Unit>(unit);
 
+    /// <summary>The queue a distributed run sends this stage's job to when its pipeline names none.</summary>
+    string QueueFor(IReadOnlyDictionary<string, JsonNode?> checkedParams) => Cluster.QueueNames.Cpu;
+
     Task<StageOutcome> RunAsync(StageContext context, CancellationToken cancel);
 }
 

@@ -24,6 +24,9 @@ public abstract class Stage<TParams>(string kind, int version, string descriptio
 
     public Validation<ParamProblem, Unit> CheckRules(IReadOnlyDictionary<string, JsonNode?> checkedParams) => Schema.CheckRules(checkedParams);
 
+    public string QueueFor(IReadOnlyDictionary<string, JsonNode?> checkedParams) =>
+        Schema.Bind<TParams>(checkedParams) is IQueueHint hint ? hint.Queue : Cluster.QueueNames.Cpu;
+
     public Task<StageOutcome> RunAsync(StageContext context, CancellationToken cancel) =>
         RunAsync(context, Schema.Bind<TParams>(context.Parameters.ToDictionary(p => p.Key, p => (JsonNode?)p.Value)), cancel);
 
