@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
+using Fkd.Flow.Remote;
 using Fkd.Flow.Spec;
 using Fkd.Flow.Stages;
 using Fkd.Flow.Store;
@@ -28,6 +29,13 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
 
     /// <summary>How often a stage whose key another run is computing looks again.</summary>
     public TimeSpan ClaimPoll { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// A shared store in front of which the local one is the cache: a stage not cached locally is pulled
+    /// from it when it has the entry (checked against the manifest's hashes; anything wrong is a miss, and
+    /// the stage is computed), and every entry the run computes or finds locally is pushed when it lacks it.
+    /// </summary>
+    public IRemoteStore? Remote { get; init; }
 
     private ConcurrentDictionary<string, StageResult> _results = new();
     private ConcurrentDictionary<string, Lazy<Task<StageResult>>> _repairs = new();
@@ -98,7 +106,7 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         {
             var m = stage.Cached.Match(x => x, () => throw new UnreachableException());
             store.WriteRef(plan.Pipeline.Name, stage.Name, stage.Key);
-            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cached, m.Rows, 0);
+            return await ShareAsync(stage, new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cached, m.Rows, 0), onlyIfMissing: true, cancel);
         }
         if (cancel.IsCancellationRequested)
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, 0, "cancelled");
@@ -126,7 +134,7 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             {
                 store.WriteRef(plan.Pipeline.Name, stage.Name, stage.Key);
                 log.Information("Reusing {Stage} {Key}: another run computed it meanwhile", stage.Name, stage.Key[..12]);
-                return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cached, done.Rows, 0);
+                return await ShareAsync(stage, new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cached, done.Rows, 0), onlyIfMissing: true, cancel);
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -139,8 +147,23 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
         }
         using var held = claim;
 
-        observer.StageStarted(stage);
         var started = clock.GetTimestamp();
+        if (Remote is not null && !stage.Forced)
+        {
+            Manifest? pulled;
+            try { pulled = await TryPullAsync(stage, cancel); }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Cancelled, 0, 0, "cancelled");
+            }
+            if (pulled is not null)
+            {
+                store.WriteRef(plan.Pipeline.Name, stage.Name, stage.Key);
+                return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Pulled, pulled.Rows, clock.GetElapsedTime(started).TotalSeconds);
+            }
+        }
+
+        observer.StageStarted(stage);
         var tmp = store.BeginEntry(stage.Key);
         var slog = log.ForContext("Stage", stage.Name).ForContext("Key", stage.Key[..12]);
         try
@@ -170,7 +193,7 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             store.WriteRef(plan.Pipeline.Name, stage.Name, stage.Key);
             store.RemoveScratch(stage.Key);
             slog.Information("Committed {Stage} {Key}: {Rows} rows in {Seconds:F2} s", stage.Name, stage.Key[..12], outcome.Rows, seconds);
-            return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Computed, manifest.Rows, seconds);
+            return await ShareAsync(stage, new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Computed, manifest.Rows, seconds), onlyIfMissing: false, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -184,6 +207,58 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             slog.Error(inner, "Stage {Stage} failed", stage.Name);
             return new StageResult(stage.Name, stage.Kind.Kind, stage.Key, StageStatus.Failed, 0, clock.GetElapsedTime(started).TotalSeconds,
                 StoreWriteProblem(inner) ?? inner.Message);
+        }
+    }
+
+    /// <summary>
+    /// The stage's entry from the shared store, committed locally, or null when it has none or none usable
+    /// (missing, rejected, or the shared store unreachable: each a miss, logged, and the stage is computed).
+    /// </summary>
+    private async Task<Manifest?> TryPullAsync(PlannedStage stage, CancellationToken cancel)
+    {
+        try
+        {
+            switch (await Remote!.PullAsync(stage.Key, store, cancel))
+            {
+                case PullOutcome.Pulled p:
+                    log.Information("Pulled {Stage} {Key} from {Remote} ({Bytes} bytes)", stage.Name, stage.Key[..12], Remote.Url, p.Bytes);
+                    return p.Manifest;
+                case PullOutcome.Rejected r:
+                    log.Warning("Not using {Stage} {Key} from {Remote}: {Why}; computing it", stage.Name, stage.Key[..12], Remote.Url, r.Why);
+                    return null;
+                default:
+                    return null;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
+        {
+            log.Warning("Could not pull {Stage} {Key} from {Remote} ({Error}); computing it", stage.Name, stage.Key[..12], Remote!.Url, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Pushes a committed entry to the shared store (when there is one; with <paramref name="onlyIfMissing"/>,
+    /// only when it lacks the entry). A push that fails fails the stage, naming the shared store; the local
+    /// entry stays committed.
+    /// </summary>
+    private async Task<StageResult> ShareAsync(PlannedStage stage, StageResult done, bool onlyIfMissing, CancellationToken cancel)
+    {
+        if (Remote is null) return done;
+        try
+        {
+            if (onlyIfMissing && (await Remote.FindAsync(stage.Key, cancel)).IsSome) return done;
+            await Remote.PushAsync(stage.Key, store, cancel);
+            return done;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return done with { Status = StageStatus.Cancelled, Error = "cancelled while pushing to the shared store" };
+        }
+        catch (Exception e)
+        {
+            log.Error(e, "Pushing {Stage} {Key} to {Remote} failed", stage.Name, stage.Key[..12], Remote.Url);
+            return done with { Status = StageStatus.Failed, Error = $"its entry {stage.Key[..12]} is committed locally, but pushing it to the shared store {Remote.Url} failed: {e.Message}" };
         }
     }
 
@@ -242,8 +317,8 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             var up = plan[sr.Stage];
             if (Damage(up.Key, sr.File) is not { } problem) continue;
             var repair = await _repairs.GetOrAdd(up.Key, _ => new Lazy<Task<StageResult>>(() => RepairAsync(plan, up, problem, cancel))).Value;
-            // Computed here, or (Cached) by another run that found the same damage first.
-            if (repair.Status is not (StageStatus.Computed or StageStatus.Cached))
+            // Computed (or pulled) here, or (Cached) by another run that found the same damage first.
+            if (repair.Status is not (StageStatus.Computed or StageStatus.Cached or StageStatus.Pulled))
                 return $"input {name} ({up.Name}, entry {up.Key[..12]}) was damaged ({problem}) and recomputing it did not succeed: {repair.Error}";
             if (Damage(up.Key, sr.File) is { } again)
                 return $"input {name} ({up.Name}, entry {up.Key[..12]}) is damaged again after recomputing it: {again}";

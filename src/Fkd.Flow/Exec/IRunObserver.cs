@@ -1,7 +1,8 @@
 namespace Fkd.Flow.Exec;
 
-/// <summary>How a finished stage ended.</summary>
-public enum StageStatus { Cached, Computed, Failed, Cancelled }
+/// <summary>How a finished stage ended (Pulled: not cached locally, taken from the shared store).</summary>
+/// <remarks>Run records store the number: new members go last.</remarks>
+public enum StageStatus { Cached, Computed, Failed, Cancelled, Pulled }
 
 /// <summary>One line of a run's report. <paramref name="Worker"/> names the worker that computed it, in a distributed run.</summary>
 public sealed record StageResult(string Name, string Kind, string Key, StageStatus Status, long Rows, double Seconds, string? Error = null, string? Worker = null);

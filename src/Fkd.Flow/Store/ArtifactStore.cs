@@ -145,12 +145,35 @@ public sealed class ArtifactStore
         var manifest = makeManifest([.. files]);
         cancel.ThrowIfCancellationRequested();
         AtomicFile.WriteAllText(Path.Combine(tmpDir, Manifest.FileName), manifest.ToJson());
-        var target = EntryPath(manifest.Key);
+        Publish(tmpDir, manifest.Key, replace);
+        return manifest;
+    }
+
+    /// <summary>
+    /// Commits an entry whose files were downloaded into <paramref name="tmpDir"/> (from <see cref="BeginEntry"/>)
+    /// and checked against <paramref name="manifestJson"/> by the caller: the manifest is kept as it came
+    /// (written last), the files are flushed, and the folder is renamed into place like <see cref="CommitAsync"/>.
+    /// </summary>
+    public Manifest CommitPulled(string tmpDir, string key, string manifestJson)
+    {
+        var manifest = Manifest.Parse(manifestJson, key).Match(m => m, why => throw new InvalidDataException($"entry {key[..12]}: {why}"));
+        var problem = CheckFiles(tmpDir, manifest);
+        if (problem.Case is string why) throw new InvalidDataException($"entry {key[..12]}: {why}");
+        foreach (var f in manifest.Files) FlushToDisk(Path.Combine(tmpDir, f.Name));
+        AtomicFile.WriteAllText(Path.Combine(tmpDir, Manifest.FileName), manifestJson);
+        Publish(tmpDir, key, replace: false);
+        return manifest;
+    }
+
+    /// <summary>Renames a finished temporary folder (manifest written) into place as the entry <paramref name="key"/>.</summary>
+    private void Publish(string tmpDir, string key, bool replace)
+    {
+        var target = EntryPath(key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         if (replace && Directory.Exists(target))
         {
             // A forced recompute: move the old entry aside first so the key never points at a half-replaced folder.
-            var old = Path.Combine(TmpDir, $"{manifest.Key[..16]}-replaced-{Guid.NewGuid():N}");
+            var old = Path.Combine(TmpDir, $"{key[..16]}-replaced-{Guid.NewGuid():N}");
             Directory.Move(target, old);
             TryDelete(old);
         }
@@ -161,10 +184,9 @@ public sealed class ArtifactStore
         catch (IOException) when (Directory.Exists(target))
         {
             // Same key, same inputs: the entry already there is as good as ours, unless it is damaged.
-            if (Lookup(manifest.Key).IsSome) { TryDelete(tmpDir); return manifest; }
+            if (Lookup(key).IsSome) { TryDelete(tmpDir); return; }
             Directory.Move(tmpDir, target);
         }
-        return manifest;
     }
 
     public void Abandon(string tmpDir) => TryDelete(tmpDir);

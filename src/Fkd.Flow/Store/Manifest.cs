@@ -41,14 +41,27 @@ public sealed record Manifest(
         try
         {
             if (!File.Exists(path)) return "no manifest";
-            var m = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(path), Json);
+            return Parse(File.ReadAllText(path), expectedKey);
+        }
+        catch (IOException e)
+        {
+            return $"unreadable manifest: {e.Message}";
+        }
+    }
+
+    /// <summary>A manifest from its JSON text (e.g. downloaded from a shared store), checked like <see cref="Read"/>.</summary>
+    public static Either<string, Manifest> Parse(string json, string expectedKey)
+    {
+        try
+        {
+            var m = JsonSerializer.Deserialize<Manifest>(json, Json);
             if (m is null) return "empty manifest";
             if (m.Format != KeyMaterial.CurrentFormatVersion) return $"manifest format {m.Format}, expected {KeyMaterial.CurrentFormatVersion}";
             if (m.Key != expectedKey) return $"manifest key {m.Key} does not match its folder";
             if (m.Files.IsDefault || m.Material is null) return "manifest lacks files or key material";
             return m;
         }
-        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
             return $"unreadable manifest: {e.Message}";
         }
