@@ -82,7 +82,8 @@ up() {
   fi
   mkdir -p "$state/s3"
   local s3port; s3port="$(free_port)"
-  (sleep infinity | exec node "$pkg/serve.js" "$state/s3" "$s3port" "$bucket" >"$state/s3.log" 2>&1) &
+  # Nothing of it may hold this script's stdout open: a caller reading the export lines waits for its end.
+  (sleep infinity | exec node "$pkg/serve.js" "$state/s3" "$s3port" "$bucket" >"$state/s3.log" 2>&1) >/dev/null 2>&1 </dev/null &
   echo $! > "$state/s3.pid"
   for _ in $(seq 1 100); do grep -q '^listening' "$state/s3.log" 2>/dev/null && break; sleep 0.1; done
   grep -q '^listening' "$state/s3.log" || die "s3rver did not start: see $state/s3.log"

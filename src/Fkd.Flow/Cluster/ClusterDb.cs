@@ -45,6 +45,16 @@ public sealed class ClusterDb(string connectionString)
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>The database's clock: the one every row's time is taken from, whatever the clocks of the machines around it say.</summary>
+    public async Task<DateTimeOffset> NowAsync(CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT now()", c);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return r.GetFieldValue<DateTimeOffset>(0);
+    }
+
     /// <summary>Records a key's commit; false when another worker committed it first (its entry is the one).</summary>
     public async Task<bool> CommitAsync(string key, string worker, string? jobId, long rows, double seconds, CancellationToken ct)
     {
@@ -105,6 +115,12 @@ public sealed class ClusterDb(string connectionString)
         await using var tx = await c.BeginTransactionAsync(ct);
         await Exec(c, "SELECT pg_advisory_xact_lock(hashtextextended(@k, 0))", ct, ("k", key));
         var existing = (await JobsAsync(c, [key], ct)).GetValueOrDefault(key);
+        // Committed meanwhile (its job finished between the caller's looks): nothing to enqueue.
+        await using (var committed = new NpgsqlCommand("SELECT count(*) FROM fkd.commits WHERE key = @k", c))
+        {
+            committed.Parameters.AddWithValue("k", key);
+            if (existing is not null && (long)(await committed.ExecuteScalarAsync(ct))! > 0) { await tx.CommitAsync(ct); return existing; }
+        }
         if (existing is not null && !replace(existing)) { await tx.CommitAsync(ct); return existing; }
         var id = enqueue();
         await Exec(c, """

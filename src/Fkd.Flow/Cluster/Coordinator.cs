@@ -31,7 +31,7 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
 
     public async Task<RunResult> RunAsync(Plan plan, CancellationToken cancel)
     {
-        var started = DateTimeOffset.UtcNow;
+        var started = await db.NowAsync(cancel);
         var client = new BackgroundJobClient(storage);
         var stages = plan.Stages;
         var keys = stages.Select(s => s.Key).Distinct().ToArray();
@@ -49,8 +49,9 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
-            var commits = await db.CommitsAsync(keys, cancel);
+            // Jobs first: a job seen done has its commit in the second read.
             var jobs = await db.JobsAsync(keys, cancel);
+            var commits = await db.CommitsAsync(keys, cancel);
             var checkStates = Stopwatch.GetElapsedTime(lastStateCheck) >= StateCheck;
             if (checkStates) lastStateCheck = Stopwatch.GetTimestamp();
 
@@ -60,7 +61,8 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
                 var job = jobs.GetValueOrDefault(s.Key);
                 if (commits.TryGetValue(s.Key, out var c))
                 {
-                    var computedNow = c.JobId is not null && ours.Contains(c.JobId) || c.At >= started && job?.JobId is { } j && ours.Contains(j);
+                    // Computed for this run when the job that committed it is one this run enqueued; else found committed.
+                    var computedNow = c.JobId is not null && ours.Contains(c.JobId);
                     var r = new StageResult(s.Name, s.Kind.Kind, s.Key, computedNow ? StageStatus.Computed : StageStatus.Cached, c.Rows,
                         computedNow ? c.Seconds : 0, null, c.Worker);
                     results[s.Name] = r;

@@ -28,7 +28,7 @@ public sealed class LocalCluster : IDisposable
             var pg = (OnPath("initdb") is { } i ? [i] : Array.Empty<string>())
                 .Concat(Directory.Exists("/usr/lib/postgresql") ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "initdb")) : []);
             if (!pg.Any(File.Exists)) return "PostgreSQL absent: no initdb on PATH or in /usr/lib/postgresql/*/bin (apt-get install postgresql-15)";
-            if (Environment.UserName == "root" && !File.Exists("/usr/sbin/runuser")) return "running as root without runuser to start PostgreSQL as its own user";
+            if (System.Environment.UserName == "root" && !File.Exists("/usr/sbin/runuser")) return "running as root without runuser to start PostgreSQL as its own user";
             return null;
         }
     }
@@ -37,7 +37,7 @@ public sealed class LocalCluster : IDisposable
     {
         if (Unavailable is not null) return;
         _state = Directory.CreateTempSubdirectory("fkd-cluster-").FullName;
-        var r = Bash(["up", "--workers", "0", "--watch", Environment.ProcessId.ToString()], TimeSpan.FromMinutes(6));
+        var r = Bash(["up", "--workers", "0", "--watch", System.Environment.ProcessId.ToString()], TimeSpan.FromMinutes(6));
         if (r.Exit != 0) throw new InvalidOperationException($"local-cluster.sh up failed ({r.Exit}): {r.Stderr}");
         foreach (var line in r.Stdout.Split('\n'))
             if (line.StartsWith("export ", StringComparison.Ordinal) && line.IndexOf('=') is var eq and > 7)
@@ -97,6 +97,7 @@ public sealed class LocalCluster : IDisposable
                 cmd.ExecuteNonQuery();
             }
             Db = new NpgsqlConnectionStringBuilder(cluster._env["FKD_DB"]) { Database = id }.ConnectionString;
+            new Fkd.Flow.Cluster.ClusterDb(Db).EnsureSchemaAsync(CancellationToken.None).GetAwaiter().GetResult();
             Prefix = id;
             Remote = $"s3://fkd/{id}";
         }
