@@ -14,7 +14,7 @@ foreach (var c in new[]
 {
     RunCommand.Create(), LsCommand.Create(), InspectCommand.Create(), ShowCommand.Create(), ReportCommand.Create(),
     SqlCommand.Create(), GcCommand.Create(), VerifyCommand.Create(), EvaluateCommand.Create(), PredictCommand.Create(),
-    BenchCommand.Create(), UiCommand.Create(),
+    BenchCommand.Create(), UiCommand.Create(), PushPullCommands.Push(), PushPullCommands.Pull(),
 })
     root.Subcommands.Add(c);
 

@@ -22,14 +22,17 @@ public static class RunCommand
         var dry = new Option<bool>("--dry-run") { Description = "say what would run and why, run nothing" };
         var jobs = new Option<int>("--jobs") { Description = "stages run at once (default 2)", DefaultValueFactory = _ => 2 };
         var json = Common.JsonOption();
-        var cmd = new Command("run", "run a pipeline, reusing every cached stage") { file, set, force, dry, jobs, json };
+        var remote = Common.RemoteOption();
+        var cmd = new Command("run", "run a pipeline, reusing every cached stage") { file, set, force, dry, jobs, json, remote };
         cmd.SetAction((pr, ct) => RunAsync(Common.Store(pr), pr.GetValue(file)!, pr.GetValue(set) ?? [], pr.GetValue(force) ?? [],
-            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct, pr.GetValue(Common.VerboseOption)));
+            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct, pr.GetValue(Common.VerboseOption), pr.GetValue(remote)));
         return cmd;
     }
 
-    public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct, bool verbose = false)
+    public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct, bool verbose = false, string? remote = null)
     {
+        // A bad shared-store URL is a usage error, said before anything runs.
+        var remoteUrl = dryRun ? null : Common.RemoteUrl(remote);
         var registry = StageKinds.Create();
         var spec = PipelineLoader.Load(file, sets, registry);
         if (spec.IsFail)
@@ -82,8 +85,9 @@ public static class RunCommand
                 // A failure's message (file:line:column, what was expected) is the console's; its stack trace is the JSON log's, or --verbose's.
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}" + (verbose ? "{Exception}" : ""))
             .CreateLogger();
-        log.Information("Run {RunId}: pipeline {Pipeline} ({Stages} stages, {ToRun} to run), store {Store}",
-            runId, pipeline.Name, plan.Stages.Length, plan.Stages.Count(s => s.WillRun), store.Root);
+        log.Information("Run {RunId}: pipeline {Pipeline} ({Stages} stages, {ToRun} to run), store {Store}{Remote}",
+            runId, pipeline.Name, plan.Stages.Length, plan.Stages.Count(s => s.WillRun), store.Root, remoteUrl is null ? "" : $", shared store {remoteUrl}");
+        using var shared = remoteUrl is null ? null : Common.OpenRemote(remoteUrl, log);
 
         RunResult result;
         var work = plan.Stages.Any(s => s.WillRun);
@@ -94,14 +98,14 @@ public static class RunCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async bars =>
                 {
-                    var exec = new Executor(store, hashes, log, new ConsoleObserver(bars), TimeProvider.System) { RunId = runId };
+                    var exec = new Executor(store, hashes, log, new ConsoleObserver(bars), TimeProvider.System) { RunId = runId, Remote = shared };
                     r = await exec.RunAsync(plan, jobs, ct);
                 });
             result = r!;
         }
         else
         {
-            var exec = new Executor(store, hashes, log, new ConsoleObserver(null), TimeProvider.System) { RunId = runId };
+            var exec = new Executor(store, hashes, log, new ConsoleObserver(null), TimeProvider.System) { RunId = runId, Remote = shared };
             result = await exec.RunAsync(plan, jobs, ct);
         }
         SaveHashes(hashes);
@@ -165,7 +169,8 @@ public static class RunCommand
             var status = s.Status.ToString().ToLowerInvariant();
             System.Console.Out.WriteLine($"  {s.Name,-14} {s.Key[..12]}  {status,-9} {s.Rows,10:N0} rows {s.Seconds,8:F2} s{(s.Error is null ? "" : "  " + s.Error)}");
         }
-        System.Console.Out.WriteLine($"run {r.Id}: {r.Stages.Count(s => s.Status == StageStatus.Computed)} computed, {r.Stages.Count(s => s.Status == StageStatus.Cached)} cached, {r.Seconds:F2} s");
+        var pulled = r.Stages.Count(s => s.Status == StageStatus.Pulled);
+        System.Console.Out.WriteLine($"run {r.Id}: {r.Stages.Count(s => s.Status == StageStatus.Computed)} computed, {r.Stages.Count(s => s.Status == StageStatus.Cached)} cached{(pulled > 0 ? $", {pulled} pulled" : "")}, {r.Seconds:F2} s");
     }
 
     public static JsonObject RunJson(RunRecord r, ArtifactStore store) => new()
