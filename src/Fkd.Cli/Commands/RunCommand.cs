@@ -32,7 +32,7 @@ public static class RunCommand
     public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct, bool verbose = false, string? remote = null)
     {
         // A bad shared-store URL is a usage error, said before anything runs.
-        var remoteUrl = dryRun ? null : Common.RemoteUrl(remote);
+        var remoteUrl = Common.RemoteUrl(remote);
         var registry = StageKinds.Create();
         var spec = PipelineLoader.Load(file, sets, registry);
         if (spec.IsFail)
@@ -57,7 +57,7 @@ public static class RunCommand
             return ExitCodes.Failure;
         }
         var plan = planned.SuccessToSeq().Head();
-        if (dryRun) return DryRun(plan, json);
+        if (dryRun) return DryRun(plan, json); // the local store's view: a dry run reaches no server
         SaveHashes(hashes);
 
         var started = DateTimeOffset.Now;
