@@ -31,6 +31,25 @@ public static class Common
 
     public static ArtifactStore Store(System.CommandLine.ParseResult pr) => new(pr.GetValue(StoreOption)!);
 
+    /// <summary><c>--remote s3://BUCKET/PREFIX</c>, defaulting to <c>$FKD_REMOTE</c>: the shared store in front of which the local one is the cache.</summary>
+    public static Option<string?> RemoteOption() => new("--remote")
+    {
+        Description = "a shared store, s3://BUCKET/PREFIX (default: $FKD_REMOTE); the server from $FKD_S3_ENDPOINT (or AWS_ENDPOINT_URL_S3), credentials from the AWS environment or profile",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FKD_REMOTE") is { Length: > 0 } r ? r : null,
+    };
+
+    /// <summary>The remote URL checked, or a usage error saying what is wrong with it; null when none was given.</summary>
+    public static Fkd.Flow.Remote.RemoteUrl? RemoteUrl(string? text) =>
+        text is null ? null
+        : Fkd.Flow.Remote.RemoteUrl.Parse(text).Match(u => u, why => throw new UsageException(why));
+
+    /// <summary>A client for the shared store, its server and credentials from the environment (a bad endpoint is a usage error).</summary>
+    public static Fkd.Flow.Remote.S3RemoteStore OpenRemote(Fkd.Flow.Remote.RemoteUrl url, Serilog.ILogger? log = null)
+    {
+        try { return Fkd.Flow.Remote.S3RemoteStore.Open(url, Fkd.Flow.Remote.S3Settings.FromEnvironment(), log); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
     public static void PrintJson(JsonNode node) =>
         System.Console.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
 

@@ -14,7 +14,7 @@ foreach (var c in new[]
 {
     RunCommand.Create(), LsCommand.Create(), InspectCommand.Create(), ShowCommand.Create(), ReportCommand.Create(),
     SqlCommand.Create(), GcCommand.Create(), VerifyCommand.Create(), EvaluateCommand.Create(), PredictCommand.Create(),
-    BenchCommand.Create(), UiCommand.Create(), Fkd.Cli.Cluster.WorkerCommand.Create(),
+    BenchCommand.Create(), UiCommand.Create(), PushPullCommands.Push(), PushPullCommands.Pull(), Fkd.Cli.Cluster.WorkerCommand.Create(),
 })
     root.Subcommands.Add(c);
 

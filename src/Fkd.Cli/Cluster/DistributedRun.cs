@@ -8,9 +8,8 @@ namespace Fkd.Cli.Cluster;
 /// <summary><c>run --distributed</c>: the plan made as for a local run, its stages computed as jobs on the cluster's workers.</summary>
 public sealed record DistributedRun(string Db, string Remote)
 {
-    public async Task<RunResult> RunAsync(ArtifactStore store, Plan plan, ILogger log, IRunObserver observer, CancellationToken ct)
+    public async Task<RunResult> RunAsync(ArtifactStore store, Plan plan, Fkd.Flow.Remote.IRemoteStore remote, ILogger log, IRunObserver observer, CancellationToken ct)
     {
-        using var remote = ClusterOptions.OpenRemote(Remote, log);
         var db = new ClusterDb(Db);
         await db.EnsureSchemaAsync(ct);
         var storage = ClusterStorage.Open(Db);

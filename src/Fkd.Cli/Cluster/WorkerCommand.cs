@@ -24,7 +24,7 @@ public static class WorkerCommand
     public static Command Create()
     {
         var db = ClusterOptions.Db();
-        var remote = ClusterOptions.Remote();
+        var remote = Common.RemoteOption();
         var queues = new Option<string>("--queues") { Description = "queues to take jobs from, comma-separated (cpu, gpu, or your own)", DefaultValueFactory = _ => QueueNames.Cpu };
         var slots = new Option<int>("--slots") { Description = "jobs this worker runs at once", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--name") { Description = "the worker's name in run reports and the dashboard (default: host:pid)" };
@@ -61,7 +61,7 @@ public static class WorkerCommand
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}" + (verbose ? "{Exception}" : ""))
             .CreateLogger();
         var store = new Fkd.Flow.Store.ArtifactStore(storeDir, log);
-        using var remote = ClusterOptions.OpenRemote(remoteUrl, log);
+        using var remote = Common.OpenRemote(Common.RemoteUrl(remoteUrl)!, log);
         var cluster = new ClusterDb(conn);
         await cluster.EnsureSchemaAsync(ct);
         store.CleanTmp();

@@ -69,6 +69,7 @@ public static class ReportCommand
             ["error"] = r.Run.Error, ["started"] = r.Run.Started.ToString("O", CultureInfo.InvariantCulture), ["seconds"] = Math.Round(r.Run.Seconds, 3),
             ["sets"] = new JsonArray([.. r.Run.Sets.Select(s => (JsonNode?)JsonValue.Create(s))]),
             ["computed"] = r.Stages.Count(s => s.Status == StageStatus.Computed), ["cached"] = r.Stages.Count(s => s.Status == StageStatus.Cached),
+            ["pulled"] = r.Stages.Count(s => s.Status == StageStatus.Pulled),
             ["scores"] = scores, ["stages"] = stages,
         };
     }
@@ -78,6 +79,7 @@ public static class ReportCommand
         var run = r.Run;
         o.WriteLine($"run      {run.Id}  {run.Pipeline} ({run.PipelineFile})");
         o.WriteLine($"result   {(run.Ok ? "ok" : "FAILED")} in {run.Seconds:F1} s, {r.Stages.Count(s => s.Status == StageStatus.Computed)} computed, {r.Stages.Count(s => s.Status == StageStatus.Cached)} cached" +
+                    (r.Stages.Count(s => s.Status == StageStatus.Pulled) is > 0 and var pulled ? $", {pulled} pulled" : "") +
                     (run.Error is { } e ? $": {e}" : ""));
         foreach (var s in run.Sets) o.WriteLine($"set      {s}");
         if (r.Scores.Length > 0)

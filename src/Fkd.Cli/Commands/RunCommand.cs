@@ -22,12 +22,12 @@ public static class RunCommand
         var dry = new Option<bool>("--dry-run") { Description = "say what would run and why, run nothing" };
         var jobs = new Option<int>("--jobs") { Description = "stages run at once (default 2)", DefaultValueFactory = _ => 2 };
         var json = Common.JsonOption();
+        var remote = Common.RemoteOption();
         var distributed = new Option<bool>("--distributed") { Description = "run the stages as jobs on the cluster's workers (needs --db and --remote)" };
         var db = Cluster.ClusterOptions.Db();
-        var remote = Cluster.ClusterOptions.Remote();
-        var cmd = new Command("run", "run a pipeline, reusing every cached stage") { file, set, force, dry, jobs, json, distributed, db, remote };
+        var cmd = new Command("run", "run a pipeline, reusing every cached stage") { file, set, force, dry, jobs, json, remote, distributed, db };
         cmd.SetAction((pr, ct) => RunAsync(Common.Store(pr), pr.GetValue(file)!, pr.GetValue(set) ?? [], pr.GetValue(force) ?? [],
-            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct, pr.GetValue(Common.VerboseOption),
+            pr.GetValue(dry), pr.GetValue(jobs), pr.GetValue(json), ct, pr.GetValue(Common.VerboseOption), pr.GetValue(remote),
             pr.GetValue(distributed) ? new Cluster.DistributedRun(
                 Cluster.ClusterOptions.Require(pr.GetValue(db), "--db", "FKD_DB"),
                 Cluster.ClusterOptions.Require(pr.GetValue(remote), "--remote", "FKD_REMOTE")) : null));
@@ -35,9 +35,11 @@ public static class RunCommand
     }
 
     public static async Task<int> RunAsync(ArtifactStore store, string file, string[] sets, string[] force, bool dryRun, int jobs, bool json, CancellationToken ct,
-        bool verbose = false, Cluster.DistributedRun? cluster = null)
+        bool verbose = false, string? remote = null, Cluster.DistributedRun? cluster = null)
     {
         if (cluster is not null && force.Length > 0) throw new UsageException("--force is not taken by a distributed run: the cluster's commits are final (run it locally with --force)");
+        // A bad shared-store URL is a usage error, said before anything runs.
+        var remoteUrl = Common.RemoteUrl(remote);
         var registry = StageKinds.Create();
         var spec = PipelineLoader.Load(file, sets, registry);
         if (spec.IsFail)
@@ -62,7 +64,7 @@ public static class RunCommand
             return ExitCodes.Failure;
         }
         var plan = planned.SuccessToSeq().Head();
-        if (dryRun) return DryRun(plan, json);
+        if (dryRun) return DryRun(plan, json); // the local store's view: a dry run reaches no server
         SaveHashes(hashes);
 
         var started = DateTimeOffset.Now;
@@ -90,13 +92,14 @@ public static class RunCommand
                 // A failure's message (file:line:column, what was expected) is the console's; its stack trace is the JSON log's, or --verbose's.
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}" + (verbose ? "{Exception}" : ""))
             .CreateLogger();
-        log.Information("Run {RunId}: pipeline {Pipeline} ({Stages} stages, {ToRun} to run), store {Store}",
-            runId, pipeline.Name, plan.Stages.Length, plan.Stages.Count(s => s.WillRun), store.Root);
+        log.Information("Run {RunId}: pipeline {Pipeline} ({Stages} stages, {ToRun} to run), store {Store}{Remote}",
+            runId, pipeline.Name, plan.Stages.Length, plan.Stages.Count(s => s.WillRun), store.Root, remoteUrl is null ? "" : $", shared store {remoteUrl}");
+        using var shared = remoteUrl is null ? null : Common.OpenRemote(remoteUrl, log);
 
         RunResult result;
         var work = plan.Stages.Any(s => s.WillRun);
         if (cluster is not null)
-            result = await cluster.RunAsync(store, plan, log, new ConsoleObserver(null), ct);
+            result = await cluster.RunAsync(store, plan, shared!, log, new ConsoleObserver(null), ct);
         else if (interactive && work)
         {
             RunResult? r = null;
@@ -104,14 +107,14 @@ public static class RunCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async bars =>
                 {
-                    var exec = new Executor(store, hashes, log, new ConsoleObserver(bars), TimeProvider.System) { RunId = runId };
+                    var exec = new Executor(store, hashes, log, new ConsoleObserver(bars), TimeProvider.System) { RunId = runId, Remote = shared };
                     r = await exec.RunAsync(plan, jobs, ct);
                 });
             result = r!;
         }
         else
         {
-            var exec = new Executor(store, hashes, log, new ConsoleObserver(null), TimeProvider.System) { RunId = runId };
+            var exec = new Executor(store, hashes, log, new ConsoleObserver(null), TimeProvider.System) { RunId = runId, Remote = shared };
             result = await exec.RunAsync(plan, jobs, ct);
         }
         SaveHashes(hashes);
@@ -175,7 +178,8 @@ public static class RunCommand
             var status = s.Status.ToString().ToLowerInvariant();
             System.Console.Out.WriteLine($"  {s.Name,-14} {s.Key[..12]}  {status,-9} {s.Rows,10:N0} rows {s.Seconds,8:F2} s{(s.Worker is null ? "" : "  on " + s.Worker)}{(s.Error is null ? "" : "  " + s.Error)}");
         }
-        System.Console.Out.WriteLine($"run {r.Id}: {r.Stages.Count(s => s.Status == StageStatus.Computed)} computed, {r.Stages.Count(s => s.Status == StageStatus.Cached)} cached, {r.Seconds:F2} s");
+        var pulled = r.Stages.Count(s => s.Status == StageStatus.Pulled);
+        System.Console.Out.WriteLine($"run {r.Id}: {r.Stages.Count(s => s.Status == StageStatus.Computed)} computed, {r.Stages.Count(s => s.Status == StageStatus.Cached)} cached{(pulled > 0 ? $", {pulled} pulled" : "")}, {r.Seconds:F2} s");
     }
 
     public static JsonObject RunJson(RunRecord r, ArtifactStore store) => new()

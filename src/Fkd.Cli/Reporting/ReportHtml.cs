@@ -68,7 +68,7 @@ public static class ReportHtml
         sb.Append("<h2>Stages</h2>\n<table><tr><th>stage</th><th>kind</th><th>entry</th><th>status</th><th>rows</th><th>this run s</th><th>compute s</th><th>outcome</th></tr>\n");
         foreach (var s in r.Stages)
         {
-            var cls = s.Status is StageStatus.Failed or StageStatus.Cancelled ? " class=\"failed\"" : s.Status == StageStatus.Cached ? " class=\"cached\"" : "";
+            var cls = s.Status is StageStatus.Failed or StageStatus.Cancelled ? " class=\"failed\"" : s.Status is StageStatus.Cached or StageStatus.Pulled ? " class=\"cached\"" : "";
             sb.Append($"<tr{cls}><td>{E(s.Name)}</td><td>{E(s.Kind)}</td><td><code>{E(Short(s.Key))}</code></td><td>{E(s.StatusText)}</td>" +
                       $"<td class=\"n\">{s.Rows:N0}</td><td class=\"n\">{F(s.RunSeconds, 2)}</td><td class=\"n\">{(s.ComputeSeconds is { } c ? F(c, 2) : "gone")}</td>" +
                       $"<td>{E(s.Error ?? string.Join(", ", s.Facts.Select(f => $"{f.Key}={f.Value}")))}</td></tr>\n");

@@ -36,7 +36,7 @@ public static class StageGraph
         foreach (var s in run.Stages)
         {
             var (x, y) = pos[s.Name];
-            var fill = s.Status switch { Flow.Exec.StageStatus.Computed => "#d2f4dc", Flow.Exec.StageStatus.Cached => "#eaeef2", Flow.Exec.StageStatus.Failed => "#ffd7d5", _ => "#fff1c2" };
+            var fill = s.Status switch { Flow.Exec.StageStatus.Computed => "#d2f4dc", Flow.Exec.StageStatus.Cached or Flow.Exec.StageStatus.Pulled => "#eaeef2", Flow.Exec.StageStatus.Failed => "#ffd7d5", _ => "#fff1c2" };
             var link = s.Key.Length == 64 ? $"/entries/{s.Key}" : "#";
             sb.Append(CultureInfo.InvariantCulture, $"<a href=\"{E(link)}\"><rect x=\"{x}\" y=\"{y}\" width=\"120\" height=\"24\" rx=\"4\" fill=\"{fill}\" stroke=\"#57606a\"></rect>")
               .Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 6}\" y=\"{y + 16}\" font-size=\"12\">{E(s.Name)}</text></a>");

@@ -44,6 +44,7 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
         string? error = null;
 
         await PushInputFilesAsync(plan, cancel);
+        await ShareLocalEntriesAsync(plan, cancel);
         var queueOf = stages.ToDictionary(s => s.Name, s => s.Spec.Queue ?? s.Kind.QueueFor(s.Spec.Params));
 
         while (true)
@@ -163,6 +164,24 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
         var served = servers.Where(s => s.Heartbeat is { } h && DateTime.UtcNow - h < TimeSpan.FromMinutes(1)).SelectMany(s => s.Queues).ToHashSet();
         foreach (var q in needed.Where(q => !served.Contains(q) && warned.Add(q)))
             log.Warning("No worker serves queue {Queue}: its stages wait until one does (start one with: worker --queues {Queue})", q);
+    }
+
+    /// <summary>
+    /// Entries this machine already has (from a local run) that the cluster lacks are pushed and committed
+    /// in its name, rather than computed again by a worker.
+    /// </summary>
+    private async Task ShareLocalEntriesAsync(Plan plan, CancellationToken cancel)
+    {
+        var local = plan.Stages.Where(s => s.Cached.IsSome).DistinctBy(s => s.Key).ToList();
+        if (local.Count == 0) return;
+        var commits = await db.CommitsAsync([.. local.Select(s => s.Key)], cancel);
+        foreach (var s in local.Where(s => !commits.ContainsKey(s.Key)))
+        {
+            var m = s.Cached.Match(x => x, () => throw new InvalidOperationException());
+            await remote.PushAsync(s.Key, store, cancel);
+            if (await db.CommitAsync(s.Key, $"{Environment.MachineName} (local)", null, m.Rows, m.Seconds, cancel))
+                log.Information("Shared {Stage} {Key} from this machine's store", s.Name, s.Key[..12]);
+        }
     }
 
     /// <summary>The files the plan reads from outside the store, uploaded by content so that any worker can fetch them.</summary>

@@ -221,8 +221,7 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
             switch (await Remote!.PullAsync(stage.Key, store, cancel))
             {
                 case PullOutcome.Pulled p:
-                    log.Information("Pulled {Stage} {Key} from {Remote} ({Bytes} bytes)", stage.Name, stage.Key[..12], Remote.Url, p.Bytes);
-                    return p.Manifest;
+                    return p.Manifest; // the shared store logs what came
                 case PullOutcome.Rejected r:
                     log.Warning("Not using {Stage} {Key} from {Remote}: {Why}; computing it", stage.Name, stage.Key[..12], Remote.Url, r.Why);
                     return null;

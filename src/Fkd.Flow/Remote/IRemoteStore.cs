@@ -29,10 +29,18 @@ public interface IRemoteStore : IDisposable
     /// <summary>The committed entry's manifest, or None when the shared store lacks the key.</summary>
     Task<LanguageExt.Option<Manifest>> FindAsync(string key, CancellationToken ct);
 
-    /// <summary>Downloads a committed entry into the local store (atomically, verified). A no-op Pulled when already local and sound.</summary>
+    /// <summary>
+    /// Downloads a committed entry into the local store (atomically, verified). A no-op Pulled when already local and sound.
+    /// The caller should hold the key's <see cref="EntryClaim"/> in <paramref name="local"/> (as the executor and <c>pull</c> do),
+    /// so the store's clean-up of tmp/ leaves the download alone; without it a concurrent clean-up can only make the pull fail.
+    /// Failures to reach the shared store are thrown (S3RemoteStore: <c>RemoteStoreException</c>); callers treat them as a miss.
+    /// </summary>
     Task<PullOutcome> PullAsync(string key, ArtifactStore local, CancellationToken ct);
 
-    /// <summary>Uploads a local committed entry: its files by content hash (those already there are skipped), its manifest last.</summary>
+    /// <summary>
+    /// Uploads a local committed entry: its files by content hash (those already there with the right size are skipped), its
+    /// manifest last. Safe to run for one key from several processes at once: each writes whole objects, files before manifest.
+    /// </summary>
     Task PushAsync(string key, ArtifactStore local, CancellationToken ct);
 
     /// <summary>Uploads one input file of a pipeline under its content hash, so a machine without the file can read it.</summary>

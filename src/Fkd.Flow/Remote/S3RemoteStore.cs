@@ -145,7 +145,7 @@ public sealed class S3RemoteStore : IRemoteStore
         PullOutcome Reject(string dir, string why)
         {
             local.Abandon(dir);
-            _log.Warning("Not using {Key} from {Remote}: {Why}", key[..12], Url, why);
+            _log.Debug("Not using {Key} from {Remote}: {Why}", key[..12], Url, why); // the caller says what it does instead
             return new PullOutcome.Rejected(why);
         }
     }
