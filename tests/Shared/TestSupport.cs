@@ -50,6 +50,25 @@ public sealed class ChromiumFactAttribute : FactAttribute
     {
         if (!File.Exists(Path)) Skip = $"browser absent: {Path} not found (apt-get install chromium)";
     }
+
+    /// <summary>The DOM headless chromium built from a page (scripts run), with a throwaway profile.</summary>
+    public static string DumpDom(string url)
+    {
+        var profile = Directory.CreateTempSubdirectory("fkd-chromium-").FullName;
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                         $"--user-data-dir={profile}", "--dump-dom", url })
+                psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            _ = p.StandardError.ReadToEndAsync();
+            var dom = p.StandardOutput.ReadToEndAsync();
+            if (!p.WaitForExit(TimeSpan.FromMinutes(2))) { p.Kill(entireProcessTree: true); throw new TimeoutException("chromium did not finish in 2 minutes"); }
+            return dom.Result;
+        }
+        finally { try { Directory.Delete(profile, true); } catch (IOException) { } }
+    }
 }
 
 /// <summary>A fact that reads what glibc's loader reports: skipped elsewhere.</summary>

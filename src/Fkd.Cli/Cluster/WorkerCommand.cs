@@ -98,9 +98,10 @@ public static class WorkerCommand
             Services(b.Services, b.Logging);
             var app = b.Build();
             // Loopback only: the dashboard can delete and requeue jobs, so it is never served beyond this machine.
-            app.UseHangfireDashboard("", new DashboardOptions { Authorization = [new LocalRequestsOnly()], DashboardTitle = $"Fkd.Flow worker {workerName}" });
+            app.MapGet("/", () => Microsoft.AspNetCore.Http.Results.Redirect("/hangfire"));
+            app.UseHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new LocalRequestsOnly()], DashboardTitle = $"Fkd.Flow worker {workerName}" });
             host = app;
-            log.Information("Dashboard on http://127.0.0.1:{Port}/", port);
+            log.Information("Dashboard on http://127.0.0.1:{Port}/hangfire", port);
         }
         else
         {

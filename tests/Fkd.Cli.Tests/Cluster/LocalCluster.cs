@@ -174,6 +174,16 @@ public sealed class ClusterFactAttribute : FactAttribute
     {
         if (LocalCluster.Unavailable is { } why) Skip = why;
     }
+
+    /// <summary>The test looks at pages in headless chromium too: skipped, with the reason, without it.</summary>
+    public bool Browser
+    {
+        get => false;
+        init
+        {
+            if (value && Skip is null && !File.Exists(ChromiumFactAttribute.Path)) Skip = $"browser absent: {ChromiumFactAttribute.Path} not found (apt-get install chromium)";
+        }
+    }
 }
 
 [CollectionDefinition("cluster")]

@@ -146,23 +146,7 @@ public sealed class UiTests(UiFixture ui) : IClassFixture<UiFixture>
     }
 
     /// <summary>The same pages in a real browser (Debian's chromium, headless): the DOM it built from each.</summary>
-    private string Dom(string path)
-    {
-        var profile = Directory.CreateTempSubdirectory("fkd-chromium-").FullName;
-        try
-        {
-            var psi = new ProcessStartInfo(ChromiumFactAttribute.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                         $"--user-data-dir={profile}", "--dump-dom", new Uri(new Uri(ui.Address), path).AbsoluteUri })
-                psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            _ = p.StandardError.ReadToEndAsync();
-            var dom = p.StandardOutput.ReadToEndAsync();
-            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "chromium did not finish");
-            return dom.Result;
-        }
-        finally { try { Directory.Delete(profile, true); } catch (IOException) { } }
-    }
+    private string Dom(string path) => ChromiumFactAttribute.DumpDom(new Uri(new Uri(ui.Address), path).AbsoluteUri);
 
     [ChromiumFact]
     public void In_a_browser_a_user_finds_the_best_run_compares_it_and_sees_the_worst_faces()
