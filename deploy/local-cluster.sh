@@ -32,6 +32,8 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
+pg_dir() { cat "$state/pg.dir" 2>/dev/null || echo "$state/pg"; }
+
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 cli() {
@@ -59,16 +61,20 @@ up() {
   command -v node >/dev/null || die "node is needed for the S3 test server (apt-get install nodejs npm)"
   local bin; bin="$(pg_bin)" || die "PostgreSQL is needed (apt-get install postgresql-15)"
   mkdir -p "$state"
-  [ -f "$state/env" ] && [ -f "$state/pg/postmaster.pid" ] && die "already up in $state (down first)"
+  [ -f "$state/env" ] && [ -f "$(pg_dir)/postmaster.pid" ] && die "already up in $state (down first)"
 
   # PostgreSQL: its own cluster in the state folder, trust auth on loopback only, socket in the folder too.
+  # As root it runs as the postgres user, which may not reach the state folder (e.g. under a private
+  # home or temp folder): then its data lives in a folder of its own under /tmp, named in pg.dir.
   local pgdata="$state/pg" pgport; pgport="$(free_port)"
+  if [ -f "$state/pg.dir" ]; then pgdata="$(cat "$state/pg.dir")"
+  elif [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$state"; then pgdata="$(mktemp -d /tmp/fkd-pg-XXXXXX)"; fi
+  echo "$pgdata" > "$state/pg.dir"
   if [ ! -f "$pgdata/PG_VERSION" ]; then
     mkdir -p "$pgdata"; chmod 700 "$pgdata"
-    [ "$(id -u)" = 0 ] && chown -R postgres: "$state" 2>/dev/null || true
+    [ "$(id -u)" = 0 ] && chown postgres: "$pgdata"
     as_pg "$bin/initdb" -D "$pgdata" -U fkd --auth=trust -E UTF8 >"$state/initdb.log" 2>&1 || die "initdb failed: see $state/initdb.log"
   fi
-  [ "$(id -u)" = 0 ] && chown -R postgres: "$pgdata" 2>/dev/null || true
   as_pg "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgdata -c max_connections=200 -c fsync=off" start >/dev/null \
     || die "PostgreSQL did not start: see $pgdata/server.log"
@@ -134,18 +140,21 @@ down() {
     kill -TERM "$(cat "$state/s3.pid")" 2>/dev/null || true
     rm -f "$state/s3.pid"
   fi
-  local bin
-  if [ -f "$state/pg/postmaster.pid" ] && bin="$(pg_bin)"; then
-    as_pg "$bin/pg_ctl" -D "$state/pg" -m fast -w stop >/dev/null 2>&1 || true
+  local bin pgdata; pgdata="$(pg_dir)"
+  if [ -f "$pgdata/postmaster.pid" ] && bin="$(pg_bin)"; then
+    as_pg "$bin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
   fi
   rm -f "$state/env"
-  if [ -n "$purge" ]; then rm -rf "$state"; fi
+  if [ -n "$purge" ]; then
+    [ "$pgdata" != "$state/pg" ] && rm -rf "$pgdata"
+    rm -rf "$state"
+  fi
   say "down"
 }
 
 status() {
-  local bin rc=0
-  if [ -f "$state/pg/postmaster.pid" ] && bin="$(pg_bin)" && as_pg "$bin/pg_ctl" -D "$state/pg" status >/dev/null 2>&1; then
+  local bin rc=0 pgdata; pgdata="$(pg_dir)"
+  if [ -f "$pgdata/postmaster.pid" ] && bin="$(pg_bin)" && as_pg "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
     echo "postgresql  up    127.0.0.1:$(cat "$state/pg.port")"
   else echo "postgresql  down"; rc=1; fi
   if alive "$state/s3.pid"; then echo "s3rver      up    $(grep FKD_S3_ENDPOINT "$state/env" | cut -d"'" -f2)"; else echo "s3rver      down"; rc=1; fi

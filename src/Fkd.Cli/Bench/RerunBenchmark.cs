@@ -46,14 +46,14 @@ public static class RerunBenchmark
             var store = Path.Combine(dir.FullName, "store");
             string[] args = [dll, "run", pipeline, "--store", store, "--json"];
 
-            var first = RunChild(dotnet, args, dir.FullName, ct);
+            var first = ChildRun.Run(dotnet, args, dir.FullName, null, ct);
             if (first.Json?["ok"]?.GetValue<bool>() != true)
                 throw new InvalidOperationException($"bench rerun: the first run failed (exit {first.ExitCode}): {first.Stderr.Trim().Split('\n').LastOrDefault()}");
             var times = new List<double>();
             for (var i = 0; i < repeats; i++)
             {
                 ct.ThrowIfCancellationRequested();
-                var r = RunChild(dotnet, args, dir.FullName, ct);
+                var r = ChildRun.Run(dotnet, args, dir.FullName, null, ct);
                 var stages = r.Json?["stages"]?.AsArray() ?? [];
                 if (r.ExitCode != 0 || stages.Count != Stages || stages.Any(x => x?["status"]?.GetValue<string>() != "cached"))
                     throw new InvalidOperationException($"bench rerun: rerun {i + 1} was not a no-op (exit {r.ExitCode}).");
@@ -79,23 +79,5 @@ public static class RerunBenchmark
         {
             try { dir.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
-    }
-
-    private sealed record Child(int ExitCode, double Seconds, JsonObject? Json, string Stderr);
-
-    private static Child RunChild(string exe, string[] args, string cwd, CancellationToken ct)
-    {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = cwd };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("FKD_STORE");
-        var sw = Stopwatch.StartNew();
-        using var proc = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {exe}");
-        var stdout = proc.StandardOutput.ReadToEndAsync(ct);
-        var stderr = proc.StandardError.ReadToEndAsync(ct);
-        proc.WaitForExit();
-        var seconds = sw.Elapsed.TotalSeconds;
-        JsonObject? json = null;
-        try { json = JsonNode.Parse(stdout.Result.Trim().Split('\n').LastOrDefault() ?? "") as JsonObject; } catch (JsonException) { }
-        return new Child(proc.ExitCode, seconds, json, stderr.Result);
     }
 }

@@ -16,11 +16,12 @@ public static class BenchCommand
         ("augment", "default recipe (flip x rotation x brightness) on 96x96, images/s on all cores; peer: torchvision"),
         ("rerun", "no-op rerun of an 8-stage pipeline as a child process, seconds; peer: Snakemake no-op of 8 rules"),
         ("train", "training images/s, batch 64, 2 threads (--model, default cnn-small); peer: PyTorch, same layers"),
+        ("distributed", "8 independent trainings on 2 workers vs 1 (local cluster: PostgreSQL, s3rver), seconds; overhead per job; no-op distributed rerun"),
     ];
 
     public static Command Create()
     {
-        var name = new Argument<string?>("name") { Description = "parse | augment | rerun | train | list", Arity = ArgumentArity.ZeroOrOne };
+        var name = new Argument<string?>("name") { Description = "parse | augment | rerun | train | distributed | list", Arity = ArgumentArity.ZeroOrOne };
         var json = Common.JsonOption();
         var repeats = new Option<int?>("--repeats") { Description = "measured repeats (default per benchmark; medians are reported)" };
         var quick = new Option<bool>("--quick") { Description = "a smaller, faster run" };
@@ -64,6 +65,7 @@ public static class BenchCommand
             "augment" => await AugmentBenchmark.RunAsync(settings, peer, ct),
             "rerun" => RerunBenchmark.Run(settings, peer, ct),
             "train" => TrainBenchmark.Run(settings, peer, ct),
+            "distributed" => DistributedBenchmark.Run(settings, ct),
             _ => throw new UsageException($"unknown benchmark '{name}'"),
         };
         if (json) Common.PrintJson(report.ToJson());

@@ -84,17 +84,22 @@ public sealed class StageJobRunner(WorkerContext w)
         await using var _ = held;
         if ((await w.Db.CommitsAsync([job.Key], cancel)).TryGetValue(job.Key, out done)) return done.Worker;
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var plan = await PlanAsync(job, cancel);
         var stage = plan[job.Stage];
+        var planned = clock.Elapsed.TotalMilliseconds;
         await FetchInputsAsync(plan, stage, log, cancel);
+        var fetched = clock.Elapsed.TotalMilliseconds;
 
         var exec = new Executor(w.Store, Hashes(), log, NullObserver.Instance, TimeProvider.System) { RunId = $"{w.Name}/{jobId}" };
         var result = await exec.RunOneAsync(plan, job.Stage, cancel);
+        var ran = clock.Elapsed.TotalMilliseconds;
         cancel.ThrowIfCancellationRequested();
         if (result.Status is not (StageStatus.Computed or StageStatus.Cached))
             throw new StageJobFailedException(result.Error ?? $"stage {job.Stage} ended {result.Status}");
 
         await w.Remote.PushAsync(job.Key, w.Store, cancel);
+        var pushed = clock.Elapsed.TotalMilliseconds;
         var manifest = w.Store.EntryManifest(job.Key).Match(m => m, () => throw new StageJobFailedException("the entry vanished from the worker's store after its commit"));
         if (!await w.Db.CommitAsync(job.Key, w.Name, jobId, manifest.Rows, manifest.Seconds, cancel))
         {
@@ -102,7 +107,9 @@ public sealed class StageJobRunner(WorkerContext w)
             log.Warning("{Stage} {Key} was committed by another worker first; its commit stands", job.Stage, job.Key[..12]);
             return (await w.Db.CommitsAsync([job.Key], cancel))[job.Key].Worker;
         }
-        log.Information("Committed {Stage} {Key} to {Remote}: {Rows} rows in {Seconds:F2} s", job.Stage, job.Key[..12], w.Remote.Url, manifest.Rows, manifest.Seconds);
+        log.Information("Committed {Stage} {Key} to {Remote}: {Rows} rows in {Seconds:F2} s (job: plan {Plan:F0} ms, fetch {Fetch:F0} ms, stage and local commit {Run:F0} ms, push {Push:F0} ms, commit {Commit:F0} ms)",
+            job.Stage, job.Key[..12], w.Remote.Url, manifest.Rows, manifest.Seconds,
+            planned, fetched - planned, ran - fetched, pushed - ran, clock.Elapsed.TotalMilliseconds - pushed);
         return w.Name;
     }
 
