@@ -114,6 +114,9 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
                     else
                         log.Information("Following {Stage} {Key}: job {Job} of another run stands for it", s.Name, s.Key[..12], stood.JobId);
                 }
+                else if (job is { Status: "enqueued" or "running", JobId: { } other } && !ours.Contains(other) && !announced.Contains(s.Name))
+                    log.Information("Following {Stage} {Key}: job {Job} of another run stands for it ({Status}{Where})", s.Name, s.Key[..12], other,
+                        job.Status, job.Worker is null ? "" : " on " + job.Worker);
                 if (announced.Add(s.Name)) observer.StageStarted(s);
             }
 

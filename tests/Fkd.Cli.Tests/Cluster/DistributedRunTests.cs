@@ -100,6 +100,28 @@ public sealed class DistributedRunTests(LocalCluster cluster, ITestOutputHelper 
     }
 
     [ClusterFact]
+    public async Task A_coordinator_killed_mid_run_and_started_again_follows_the_jobs_that_stand_and_enqueues_no_second_one()
+    {
+        using var space = cluster.NewSpace("restart");
+        space.StartWorker("w1");
+        string[] args = ["--store", space.StoreOf("coord"), "run", Full, "--distributed", "--json", .. Tiny, "--set", "train.epochs=3"];
+        using (var first = CliProcess.Start(space.Env(), args))
+        {
+            var until = DateTime.UtcNow.AddMinutes(4);
+            while (DateTime.UtcNow < until && !first.HasExited && space.Query("SELECT 1 FROM fkd.jobs WHERE stage = 'train' AND status = 'running'").Count == 0)
+                await Task.Delay(200);
+            Assert.False(first.HasExited, "the first coordinator ended before the training started");
+            first.Kill(entireProcessTree: true);
+        }
+        var second = CliProcess.Run(space.Env(), args);
+        Assert.True(second.Exit == 0, second.Tail + space.WorkerLog("w1"));
+        Assert.Contains("Following train", second.Stderr);
+        var keys = Keys(second).Values.Distinct().Count();
+        Assert.Equal((long)keys, space.Query("SELECT count(*) FROM hangfire.job").Single()[0]);
+        Assert.Equal((long)keys, space.Query("SELECT count(*) FROM fkd.commits").Single()[0]);
+    }
+
+    [ClusterFact]
     public void An_object_damaged_in_the_S3_servers_folder_is_caught_on_download_and_recomputed()
     {
         using var space = cluster.NewSpace("damage");
