@@ -72,7 +72,7 @@ public static class MemoryBenchmark
         try { json = JsonNode.Parse(last) as JsonObject; } catch (JsonException) { }
         if (proc.ExitCode != 0 || json is null)
             throw new InvalidOperationException($"bench memory child ({images:N0} images) exited with {proc.ExitCode}: "
-                + stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault());
+                + stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(l => l.StartsWith("error", StringComparison.Ordinal)));
         return json;
     }
 
@@ -96,6 +96,7 @@ public static class MemoryBenchmark
             var summary = await AugmentStream.RunAsync(source, augmented, spec, new Dictionary<string, string>(), null, ct);
             var augmentSeconds = sw.Elapsed.TotalSeconds;
             var rssAfterAugment = Rss();
+            var gcAfterAugment = GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0;
 
             sw.Restart();
             using var set = new Disposer(await TrainingData.ToFileSetAsync(augmented, TrainTargets.Masked, -1, Path.Combine(dir.FullName, "pixels.bin"), ct));
@@ -118,12 +119,16 @@ public static class MemoryBenchmark
                 ["augment_row_groups_out"] = summary.RowGroupsOut,
                 ["rss_mb_before_augment"] = Math.Round(rssBefore, 1),
                 ["peak_rss_mb_after_augment"] = Math.Round(rssAfterAugment.Peak, 1),
+                ["gc_committed_mb_after_augment"] = Math.Round(gcAfterAugment, 1),
                 ["load_seconds"] = Math.Round(loadSeconds, 3),
                 ["train_images"] = set.Set.Count,
                 ["train_seconds"] = Math.Round(epoch.Seconds, 3),
                 ["train_images_per_s"] = Math.Round(epoch.ImagesPerSecond, 1),
                 ["peak_rss_mb"] = Math.Round(rss.Peak, 1),
                 ["rss_mb_at_end"] = Math.Round(rss.Current, 1),
+                ["gc_heap_mb_at_end"] = Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1),
+                ["gc_committed_mb_at_end"] = Math.Round(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, 1),
+                ["gc_collections"] = new JsonArray(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)),
             };
         }
         finally
@@ -144,7 +149,7 @@ public static class MemoryBenchmark
     /// </summary>
     private static async Task WriteSources(string path, int count, CancellationToken ct)
     {
-        var faces = SyntheticFaces.Generate(new SyntheticOptions(TrainRows: Math.Max(10, Math.Min(count, DistinctFaces)), TestRows: 1)).Train;
+        var faces = SyntheticFaces.Generate(new SyntheticOptions(TrainRows: DistinctFaces, TestRows: 1)).Train;
         await using var w = await FaceTable.RowWriter.CreateAsync(path, [], new Dictionary<string, string>(), ct);
         for (var i = 0; i < count; i++)
         {

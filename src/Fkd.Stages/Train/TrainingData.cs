@@ -64,7 +64,11 @@ public static class TrainingData
         }
         if (fold >= 0 && anyRows && !anyFold)
             throw new InvalidDataException("holdout_fold needs rows tagged with 'fold' (the split stage's train.parquet, or augment of it)");
-        var file = PixelFile.Open(pixelPath);
-        return TrainingSet.FromFile(file, [.. t]);
+        var set = TrainingSet.FromFile(PixelFile.Open(pixelPath), [.. t]);
+        // Every row read is garbage now, much of it promoted while its row group was being copied, and
+        // training allocates too little managed memory to set off the collection that would free it: free
+        // it once here and hand the pages back, before libtorch takes its own for the whole training.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return set;
     }
 }
