@@ -38,8 +38,10 @@ public static class AugmentStream
         var seed = p.Seed;
         var onlyFull = p.Rows == AugmentRows.Full;
         var facesIn = await FaceTable.RowCountAsync(input, ct);
-        // The columns the whole-table writer made: every tag some input row carries, plus variant.
-        var tags = (await FaceTable.TagsAsync(input, ct)).Add("variant").Distinct().Order(StringComparer.Ordinal).ToArray();
+        // The columns the whole-table writer made: every tag some input row carries, plus variant (none
+        // for no rows). One case differs: when every variant of every row carrying some tag is dropped, that
+        // tag's column is still written, all null.
+        var tags = facesIn == 0 ? [] : (await FaceTable.TagsAsync(input, ct)).Add("variant").Distinct().Order(StringComparer.Ordinal).ToArray();
         await using var writer = await FaceTable.RowWriter.CreateAsync(output, tags, metadata, ct, rowGroupSize);
 
         long dropped = 0, marked = 0, done = 0;
