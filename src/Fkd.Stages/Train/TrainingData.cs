@@ -49,21 +49,29 @@ public static class TrainingData
         var coords = ModelInputs.CoordIndices(targets);
         var t = new List<float>((int)Math.Min(int.MaxValue / 2, await FaceTable.RowCountAsync(table, ct) * coords.Length));
         bool anyRows = false, anyFold = false;
-        using (var w = new PixelFile.Writer(pixelPath))
+        try
         {
-            await foreach (var group in FaceTable.ReadGroupsAsync(table, ct))
-                foreach (var r in group)
-                {
-                    anyRows = true;
-                    if (r.Tags.TryGetValue("fold", out var f)) anyFold = true;
-                    if (fold >= 0 && (r.Tags.ContainsKey("fold") ? f : -1) == fold) continue;
-                    if (!Fits(r, targets)) continue;
-                    w.Add(r.Pixels);
-                    foreach (var c in coords) t.Add((r.Coords[c] - ModelInputs.Centre) / ModelInputs.Centre);
-                }
+            using (var w = new PixelFile.Writer(pixelPath))
+            {
+                await foreach (var group in FaceTable.ReadGroupsAsync(table, ct))
+                    foreach (var r in group)
+                    {
+                        anyRows = true;
+                        if (r.Tags.TryGetValue("fold", out var f)) anyFold = true;
+                        if (fold >= 0 && (r.Tags.ContainsKey("fold") ? f : -1) == fold) continue;
+                        if (!Fits(r, targets)) continue;
+                        w.Add(r.Pixels);
+                        foreach (var c in coords) t.Add((r.Coords[c] - ModelInputs.Centre) / ModelInputs.Centre);
+                    }
+            }
+            if (fold >= 0 && anyRows && !anyFold)
+                throw new InvalidDataException("holdout_fold needs rows tagged with 'fold' (the split stage's train.parquet, or augment of it)");
         }
-        if (fold >= 0 && anyRows && !anyFold)
-            throw new InvalidDataException("holdout_fold needs rows tagged with 'fold' (the split stage's train.parquet, or augment of it)");
+        catch
+        {
+            File.Delete(pixelPath); // a half-written file is of no use to anyone
+            throw;
+        }
         var set = TrainingSet.FromFile(PixelFile.Open(pixelPath), [.. t]);
         // Every row read is garbage now, much of it promoted while its row group was being copied, and
         // training allocates too little managed memory to set off the collection that would free it: free

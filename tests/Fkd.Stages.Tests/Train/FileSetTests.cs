@@ -45,6 +45,7 @@ public sealed class FileSetTests : IDisposable
         await FaceTable.WriteAsync(table, rows, new Dictionary<string, string>());
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingData.ToFileSetAsync(table, TrainTargets.Masked, 1, Path.Combine(_dir, "px.bin"), CancellationToken.None));
         Assert.Contains("fold", e.Message);
+        Assert.False(File.Exists(Path.Combine(_dir, "px.bin")), "the half-made pixel file is removed");
     }
 
     [Theory]
