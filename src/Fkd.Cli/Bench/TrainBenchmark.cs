@@ -28,6 +28,7 @@ public static class TrainBenchmark
         var set = MakeSet(images);
         var dir = Directory.CreateTempSubdirectory("fkd-bench-train-");
         List<double> rates;
+        List<double> fileRates;
         long parameters;
         try
         {
@@ -35,8 +36,18 @@ public static class TrainBenchmark
             {
                 Threads = Threads, Device = TorchDevice.Cpu,
             };
-            var result = Trainer.Train(set, null, o, dir.FullName, null, ct);
+            var result = Trainer.Train(set, null, o, Path.Combine(dir.FullName, "memory"), null, ct);
             rates = [.. result.Epochs.Skip(1).Select(e => e.ImagesPerSecond)];
+            // The same images from a pixel file, as the train stage reads them now: the feed reads each
+            // batch's images while the model trains on the previous batch.
+            var pixelPath = Path.Combine(dir.FullName, "pixels.bin");
+            using (var w = new PixelFile.Writer(pixelPath))
+                for (var i = 0; i < set.Count; i++) w.Add(set.Pixels.AsSpan(i * TrainingSet.PixelsPerImage, TrainingSet.PixelsPerImage));
+            using (var file = PixelFile.Open(pixelPath))
+            {
+                var fromFile = Trainer.Train(TrainingSet.FromFile(file, set.Targets), null, o, Path.Combine(dir.FullName, "file"), null, ct);
+                fileRates = [.. fromFile.Epochs.Skip(1).Select(e => e.ImagesPerSecond)];
+            }
             parameters = ModelInputs.ParameterCount(model, set.Outputs, o.ModelOptions);
         }
         finally
@@ -63,7 +74,10 @@ public static class TrainBenchmark
             ["epochs"] = 1 + measured,
             ["warm_up_epochs"] = 1,
             ["images_per_s_by_epoch"] = Ratios.Array(rates),
-            ["ours_measures"] = "Trainer.Train (TorchSharp, CPU): batch copy, forward, masked MSE, backward, Adam step, loss.item() per batch; epochs after the first; checkpoint writing excluded",
+            ["pixel_file_images_per_s_by_epoch"] = Ratios.Array(fileRates),
+            ["pixel_file_images_per_s"] = Math.Round(Ratios.Median(fileRates), 1),
+            ["pixel_file_over_in_memory"] = Math.Round(Ratios.Median(fileRates) / ours, 3),
+            ["ours_measures"] = "Trainer.Train (TorchSharp, CPU): batch copy, forward, masked MSE, backward, Adam step, loss.item() per batch; epochs after the first; checkpoint writing excluded; value: images in memory; pixel_file_*: the same images read from a PixelFile as the train stage does",
             ["peer_measures"] = "the same loop in PyTorch on random images with the same missing-label pattern; the same layers (parameter counts compared), mallopt(M_TRIM_THRESHOLD=-1, INT_MAX) and mallopt(M_MMAP_MAX=-4, 0) through ctypes",
             ["peer_output"] = peerResult.Output?.DeepClone(),
         };

@@ -17,22 +17,30 @@ public static class BenchCommand
         ("rerun", "no-op rerun of an 8-stage pipeline as a child process, seconds; peer: Snakemake no-op of 8 rules"),
         ("train", "training images/s, batch 64, 2 threads (--model, default cnn-small); peer: PyTorch, same layers"),
         ("distributed", "8 independent trainings on 2 workers vs 1 (local cluster: PostgreSQL, s3rver), seconds; overhead per job; no-op distributed rerun"),
+        ("memory", "peak RSS of augment + one training epoch at 10k, 100k, 500k images, each in a child process; peer: the smallest size"),
     ];
 
     public static Command Create()
     {
-        var name = new Argument<string?>("name") { Description = "parse | augment | rerun | train | distributed | list", Arity = ArgumentArity.ZeroOrOne };
+        var name = new Argument<string?>("name") { Description = "parse | augment | rerun | train | memory | distributed | list", Arity = ArgumentArity.ZeroOrOne };
         var json = Common.JsonOption();
         var repeats = new Option<int?>("--repeats") { Description = "measured repeats (default per benchmark; medians are reported)" };
         var quick = new Option<bool>("--quick") { Description = "a smaller, faster run" };
-        var model = new Option<string?>("--model") { Description = "train: the model (default cnn-small; e.g. conv10)" };
+        var model = new Option<string?>("--model") { Description = "train, memory: the model (default cnn-small; e.g. conv10)" };
+        var images = new Option<int?>("--images") { Description = "memory: measure one size in this process (what each child runs)", Hidden = true };
         var cmd = new Command("bench", "measure against a peer (pandas, torchvision, Snakemake, PyTorch); Release builds only")
-            { name, json, repeats, quick, model };
+            { name, json, repeats, quick, model, images };
         cmd.SetAction(async (pr, ct) =>
         {
             var n = pr.GetValue(name);
             var r = pr.GetValue(repeats);
             if (r is < 1) throw new UsageException("--repeats must be at least 1");
+            if (pr.GetValue(images) is { } one)
+            {
+                if (n != "memory") throw new UsageException("--images applies to 'bench memory' only");
+                Common.PrintJson(await MemoryBenchmark.RunOneAsync(one, pr.GetValue(model) ?? Fkd.Stages.Torch.ModelFactory.Default, ct));
+                return ExitCodes.Ok;
+            }
             return await RunAsync(n, new BenchSettings(r, pr.GetValue(quick), pr.GetValue(model)), pr.GetValue(json),
                 new PythonPeerRunner(), ct);
         });
@@ -51,8 +59,8 @@ public static class BenchCommand
         }
         if (!Benchmarks.Any(b => b.Name == name))
             throw new UsageException($"unknown benchmark '{name}' (expected one of {string.Join(", ", Benchmarks.Select(b => b.Name))}, or list)");
-        if (settings.Model is not null && name != "train")
-            throw new UsageException("--model applies to 'bench train' only");
+        if (settings.Model is not null && name is not ("train" or "memory"))
+            throw new UsageException("--model applies to 'bench train' and 'bench memory' only");
         if (BuildInfo.IsDebug(typeof(BenchCommand).Assembly))
         {
             System.Console.Error.WriteLine("error: this is a Debug build; benchmarks measure Release builds only (dotnet build src/Fkd.Cli -c Release)");
@@ -65,6 +73,7 @@ public static class BenchCommand
             "augment" => await AugmentBenchmark.RunAsync(settings, peer, ct),
             "rerun" => RerunBenchmark.Run(settings, peer, ct),
             "train" => TrainBenchmark.Run(settings, peer, ct),
+            "memory" => MemoryBenchmark.Run(settings, ct),
             "distributed" => DistributedBenchmark.Run(settings, ct),
             _ => throw new UsageException($"unknown benchmark '{name}'"),
         };

@@ -61,6 +61,75 @@ public static class RowFlow
         if (RootFault(work, write) is { } fault) ExceptionDispatchInfo.Throw(fault);
     }
 
+    /// <summary>What an ordered run saw: items through, and the most that were inside the blocks at once
+    /// (sent, not yet through the sink): the flow's bound on what it holds, whatever the item count.</summary>
+    public sealed record Stats(long Items, int MaxInFlight);
+
+    /// <summary>
+    /// Like <see cref="RunAsync"/>, but from an asynchronous source (e.g. a file read a row group at a
+    /// time), into an asynchronous sink (e.g. a file writer), and in order: the sink sees the outputs
+    /// in the source's order (<c>EnsureOrdered = true</c>) whatever the threads did, so what it writes is
+    /// deterministic. The source is pulled only as the bounded transform accepts items (<c>SendAsync</c>),
+    /// so a reader never runs more than the two buffers ahead of the writer.
+    /// </summary>
+    public static async Task<Stats> RunOrderedAsync<TIn, TOut>(
+        IAsyncEnumerable<TIn> source,
+        Func<TIn, TOut> transform,
+        Func<TOut, ValueTask> sink,
+        Options options,
+        CancellationToken cancel)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var ct = cts.Token;
+        var inFlight = 0;
+        var maxInFlight = 0;
+        var items = 0L;
+        var work = new TransformBlock<TIn, TOut>(transform, new ExecutionDataflowBlockOptions
+        {
+            MaxDegreeOfParallelism = options.Parallelism,
+            BoundedCapacity = options.BoundedCapacity,
+            EnsureOrdered = true,
+            CancellationToken = ct,
+        });
+        var write = new ActionBlock<TOut>(async o =>
+        {
+            await sink(o);
+            Interlocked.Decrement(ref inFlight);
+            items++;
+        }, new ExecutionDataflowBlockOptions
+        {
+            MaxDegreeOfParallelism = 1,
+            BoundedCapacity = options.BoundedCapacity,
+            CancellationToken = ct,
+        });
+        work.LinkTo(write, new DataflowLinkOptions { PropagateCompletion = true });
+        _ = write.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
+        _ = work.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
+
+        try
+        {
+            await foreach (var item in source.WithCancellation(ct))
+            {
+                var now = Interlocked.Increment(ref inFlight);
+                if (now > maxInFlight) maxInFlight = now;
+                if (!await work.SendAsync(item, ct)) break; // declined for good: the block faulted
+            }
+            work.Complete();
+            await write.Completion;
+        }
+        catch (Exception) when (RootFault(work, write) is { } root)
+        {
+            ExceptionDispatchInfo.Throw(root);
+        }
+        catch (Exception)
+        {
+            cts.Cancel(); // the source failed (e.g. a bad file): stop the blocks before the error goes up
+            throw;
+        }
+        if (RootFault(work, write) is { } fault) ExceptionDispatchInfo.Throw(fault);
+        return new Stats(items, maxInFlight);
+    }
+
     /// <summary>The first real error of either block, unwrapped from Dataflow's aggregates; null when neither faulted.</summary>
     private static Exception? RootFault(IDataflowBlock work, IDataflowBlock write)
     {

@@ -49,13 +49,67 @@ public static class FaceTable
     /// </summary>
     public static ParquetOptions WriteOptions => new() { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = CompressionLevel.Fastest };
 
-    public static async Task WriteAsync(string path, IReadOnlyList<FaceRow> rows, IReadOnlyDictionary<string, string> metadata, CancellationToken ct = default)
+    public static async Task WriteAsync(string path, IReadOnlyList<FaceRow> rows, IReadOnlyDictionary<string, string> metadata, CancellationToken ct = default, int rowGroupSize = RowGroupSize)
     {
         var tags = rows.SelectMany(r => r.Tags.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
-        await using var w = await Writer.CreateAsync(path, tags, metadata, ct);
-        if (rows.Count == 0) await w.WriteRowGroupAsync([], ct);
-        for (var start = 0; start < rows.Count; start += RowGroupSize)
-            await w.WriteRowGroupAsync([.. Enumerable.Range(start, Math.Min(RowGroupSize, rows.Count - start)).Select(i => rows[i])], ct);
+        await using var w = await RowWriter.CreateAsync(path, tags, metadata, ct, rowGroupSize);
+        foreach (var r in rows) await w.AddAsync(r, ct);
+        await w.CompleteAsync(ct);
+    }
+
+    /// <summary>
+    /// Writes rows one at a time, cut into row groups of <c>rowGroupSize</c> as they come: the layout
+    /// <see cref="WriteAsync"/> gives the same rows (full groups, a short last one, one empty group for
+    /// no rows), so a streaming stage writes the bytes the whole-table code wrote. Holds at most one
+    /// group. <see cref="CompleteAsync"/> writes the last group; without it the file is unfinished.
+    /// </summary>
+    public sealed class RowWriter : IAsyncDisposable
+    {
+        private readonly Writer _writer;
+        private readonly int _size;
+        private List<FaceRow> _pending;
+        private bool _completed;
+
+        private RowWriter(Writer writer, int size) { _writer = writer; _size = size; _pending = new List<FaceRow>(size); }
+
+        /// <summary>Rows written or buffered so far.</summary>
+        public long Rows { get; private set; }
+
+        /// <summary>Row groups written so far.</summary>
+        public int RowGroups { get; private set; }
+
+        /// <summary>Rows buffered now (at most one row group).</summary>
+        public int Pending => _pending.Count;
+
+        public static async Task<RowWriter> CreateAsync(string path, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> metadata, CancellationToken ct, int rowGroupSize = RowGroupSize)
+        {
+            if (rowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupSize), "a row group holds at least one row");
+            return new RowWriter(await Writer.CreateAsync(path, tags, metadata, ct), rowGroupSize);
+        }
+
+        public async ValueTask AddAsync(FaceRow row, CancellationToken ct)
+        {
+            if (_completed) throw new InvalidOperationException("the table is complete");
+            _pending.Add(row);
+            Rows++;
+            if (_pending.Count >= _size) await FlushAsync(ct);
+        }
+
+        public async Task CompleteAsync(CancellationToken ct)
+        {
+            if (_completed) return;
+            if (_pending.Count > 0 || RowGroups == 0) await FlushAsync(ct);
+            _completed = true;
+        }
+
+        private async Task FlushAsync(CancellationToken ct)
+        {
+            await _writer.WriteRowGroupAsync(_pending, ct);
+            RowGroups++;
+            _pending = new List<FaceRow>(_size);
+        }
+
+        public ValueTask DisposeAsync() => _writer.DisposeAsync();
     }
 
     /// <summary>Writes a face table one row group at a time, so a producer (the parser) can stream into it.</summary>
@@ -117,11 +171,21 @@ public static class FaceTable
 
     public static async Task<ImmutableArray<FaceRow>> ReadAsync(string path, CancellationToken ct = default)
     {
+        var rows = ImmutableArray.CreateBuilder<FaceRow>();
+        await foreach (var group in ReadGroupsAsync(path, ct)) rows.AddRange(group);
+        return rows.ToImmutable();
+    }
+
+    /// <summary>
+    /// The table one row group at a time, in file order: a reader holds one group (2,048 faces, ~19 MB)
+    /// however many rows the file has. The whole-table <see cref="ReadAsync"/> is this, gathered.
+    /// </summary>
+    public static async IAsyncEnumerable<ImmutableArray<FaceRow>> ReadGroupsAsync(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
         await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
         var fields = reader.Schema.GetDataFields();
-        var tagFields = fields.Where(f => f.Name is not ("id" or "line" or "image_hash" or "image") && !Keypoints.Columns.Contains(f.Name)).ToArray();
+        var tagFields = TagFields(fields);
         var coordFields = Keypoints.Columns.Select(c => fields.FirstOrDefault(f => f.Name == c)).ToArray();
-        var rows = ImmutableArray.CreateBuilder<FaceRow>();
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
@@ -147,11 +211,52 @@ public static class FaceTable
                 for (var i = 0; i < n; i++)
                     if (col[i] is { } v) (tags[i] ??= ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal))[tf.Name] = v;
             }
+            var rows = ImmutableArray.CreateBuilder<FaceRow>(n);
             for (var i = 0; i < n; i++)
                 rows.Add(new FaceRow(ids[i], lines[i], hashes[i], images[i], coords[i], tags[i]?.ToImmutable() ?? FaceRow.NoTags));
+            yield return rows.MoveToImmutable();
         }
-        return rows.ToImmutable();
     }
+
+    /// <summary>
+    /// The tags some row of the file carries (a tag column with at least one value), in ordinal order:
+    /// what <see cref="WriteAsync"/> would make columns of for these rows. Reads only the tag columns.
+    /// </summary>
+    public static async Task<ImmutableArray<string>> TagsAsync(string path, CancellationToken ct = default)
+    {
+        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        var tagFields = TagFields(reader.Schema.GetDataFields());
+        for (var g = 0; g < reader.RowGroupCount && found.Count < tagFields.Length; g++)
+        {
+            using var rg = reader.OpenRowGroupReader(g);
+            var n = (int)rg.RowCount;
+            foreach (var tf in tagFields)
+            {
+                if (found.Contains(tf.Name)) continue;
+                var col = new long?[n];
+                await rg.ReadAsync(tf, col.AsMemory(), null, ct);
+                if (col.Any(v => v.HasValue)) found.Add(tf.Name);
+            }
+        }
+        return [.. found];
+    }
+
+    /// <summary>Rows in the file, from its footer (no data read).</summary>
+    public static async Task<long> RowCountAsync(string path, CancellationToken ct = default)
+    {
+        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
+        var total = 0L;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var rg = reader.OpenRowGroupReader(g);
+            total += rg.RowCount;
+        }
+        return total;
+    }
+
+    private static DataField[] TagFields(DataField[] fields) =>
+        [.. fields.Where(f => f.Name is not ("id" or "line" or "image_hash" or "image") && !Keypoints.Columns.Contains(f.Name))];
 
     private static DataField Find(DataField[] fields, string name) =>
         fields.FirstOrDefault(f => f.Name == name) ?? throw new InvalidDataException($"face table lacks column '{name}'");

@@ -79,10 +79,15 @@ public sealed class BatchFeed : IDisposable
     {
         const int ppi = TrainingSet.PixelsPerImage;
         var outputs = set.Outputs;
+        // A file-backed set: one positional read per image into a scratch record, then the same scaling.
+        var record = set.File is null ? null : new byte[ppi];
         for (var i = 0; i < indices.Length; i++)
         {
             var idx = indices[i];
-            ModelInputs.ScalePixels(set.Pixels.AsSpan(idx * ppi, ppi), pixels.Slice(i * ppi, ppi));
+            ReadOnlySpan<byte> grey;
+            if (set.File is { } f) { f.Read(idx, record); grey = record; }
+            else grey = set.Pixels.AsSpan(idx * ppi, ppi);
+            ModelInputs.ScalePixels(grey, pixels.Slice(i * ppi, ppi));
             set.Targets.AsSpan(idx * outputs, outputs).CopyTo(targets.Slice(i * outputs, outputs));
         }
     }

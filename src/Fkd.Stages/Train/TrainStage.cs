@@ -19,10 +19,30 @@ public sealed class TrainStage() : FaceStage<TrainParams>("train", 1, "train a k
 
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, TrainParams o, CancellationToken ct)
     {
-        var train = TrainingData.Select(TrainingData.HoldOut(await ReadFaces(ctx, "train", ct), o.HoldoutFold), o.Targets);
+        // The training images stream from the cache into a flat file beside the checkpoints, read image by
+        // image in each epoch's shuffled order; only the targets (and the small validation set) are in memory.
+        Directory.CreateDirectory(ctx.ScratchDir);
+        var pixelPath = Path.Combine(ctx.ScratchDir, PixelFileName);
+        using var trainSet = new Owned(await TrainingData.ToFileSetAsync(ctx.Input("train").Path, o.Targets, o.HoldoutFold, pixelPath, ct), pixelPath);
+        return await TrainOn(ctx, o, trainSet.Set, ct);
+    }
+
+    /// <summary>The training images' flat file in the stage's scratch folder, made anew every run and removed after it.</summary>
+    public const string PixelFileName = "train-pixels.bin";
+
+    private sealed record Owned(TrainingSet Set, string Path) : IDisposable
+    {
+        public void Dispose()
+        {
+            Set.File?.Dispose();
+            try { File.Delete(Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private async Task<StageOutcome> TrainOn(StageContext ctx, TrainParams o, TrainingSet trainSet, CancellationToken ct)
+    {
         var val = ctx.OptionalInput("val") is not null ? TrainingData.Select(await ReadFaces(ctx, "val", ct), o.Targets) : null;
-        if (train.Count == 0) throw new InvalidDataException($"no training rows fit targets '{ParamSchema.ChoiceName(o.Targets)}'");
-        var trainSet = TrainingData.ToSet(train, o.Targets);
+        if (trainSet.Count == 0) throw new InvalidDataException($"no training rows fit targets '{ParamSchema.ChoiceName(o.Targets)}'");
         var valSet = val is { Count: > 0 } ? TrainingData.ToSet(val, o.Targets) : null;
         ctx.Log.Information("Training {Model} on {Train} images ({Outputs} outputs), validating on {Val}", o.Model, trainSet.Count, trainSet.Outputs, valSet?.Count ?? 0);
 

@@ -48,7 +48,6 @@ public static class Trainer
             optimizer.load_state_dict(Path.Combine(checkpointDir, state.OptimizerFile));
 
         state ??= new CheckpointState { Options = Fingerprint(o), LearningRate = o.LearningRate };
-        var order = Enumerable.Range(0, train.Count).ToArray();
 
         for (var epoch = state.Epoch + 1; epoch <= o.Epochs; epoch++)
         {
@@ -58,7 +57,7 @@ public static class Trainer
 
             var epochSeed = unchecked(o.Seed * 1_000_003L + epoch);
             random.manual_seed(epochSeed);
-            Shuffle(order, new Random(unchecked((int)(epochSeed ^ (epochSeed >> 32)))));
+            var order = EpochOrder(train.Count, o.Seed, epoch);
 
             var sw = Stopwatch.StartNew();
             model.train();
@@ -136,6 +135,18 @@ public static class Trainer
         var y = tensor(b.Targets, [b.Count, outputs]);
         if (device.type != DeviceType.CPU) { x = x.to(device); y = y.to(device); }
         return (x, y);
+    }
+
+    /// <summary>
+    /// The order an epoch visits the training images in: a permutation of 0..count−1 that depends only on
+    /// (seed, epoch), so a resumed run, and a set read from memory or from its pixel file, see the same.
+    /// </summary>
+    public static int[] EpochOrder(int count, long seed, int epoch)
+    {
+        var epochSeed = unchecked(seed * 1_000_003L + epoch);
+        var order = Enumerable.Range(0, count).ToArray();
+        Shuffle(order, new Random(unchecked((int)(epochSeed ^ (epochSeed >> 32)))));
+        return order;
     }
 
     private static void Shuffle(int[] a, Random rng)
