@@ -8,19 +8,21 @@ using Fkd.Flow.Store;
 namespace Fkd.Cli.Commands;
 
 /// <summary><c>ls</c>: runs (default); <c>ls entries</c>: every committed entry with its stage, rows and size;
-/// <c>ls kinds</c>: every stage kind with its inputs, parameters (type, range, default, help: all from its params record) and outputs.</summary>
+/// <c>ls kinds</c>: every stage kind with its inputs, parameters (type, range, default, help: all from its params record) and outputs;
+/// <c>ls models</c>: the train stage's models with their parameter counts (each model built once, for 30 and 8 outputs).</summary>
 public static class LsCommand
 {
     public static Command Create()
     {
-        var what = new Argument<string>("what") { Description = "runs, entries, or kinds (the stage kinds and their parameters)", DefaultValueFactory = _ => "runs" };
-        what.AcceptOnlyFromAmong("runs", "entries", "kinds");
+        var what = new Argument<string>("what") { Description = "runs, entries, kinds (the stage kinds and their parameters) or models (the train stage's models and their sizes)", DefaultValueFactory = _ => "runs" };
+        what.AcceptOnlyFromAmong("runs", "entries", "kinds", "models");
         var kind = new Option<string?>("--kind") { Description = "with kinds: only this stage kind" };
         var json = Common.JsonOption();
         var cmd = new Command("ls", "list runs, cache entries or stage kinds") { what, kind, json };
         cmd.SetAction(pr => pr.GetValue(what) switch
         {
             "kinds" => Kinds(StageKinds.Create(), pr.GetValue(kind), pr.GetValue(json)),
+            "models" => Models(pr.GetValue(json)),
             "entries" => Entries(Common.Store(pr), pr.GetValue(json)),
             _ => Runs(Common.Store(pr), pr.GetValue(json)),
         });
@@ -62,6 +64,29 @@ public static class LsCommand
             o.WriteLine($"  writes {string.Join(", ", k.Outputs)}");
             o.WriteLine();
         }
+        return ExitCodes.Ok;
+    }
+
+    private static int Models(bool json)
+    {
+        // Built on the CPU one at a time (resnext101 alone holds 350 MB of weights); the default dropout does not change a count.
+        var o = new Fkd.Stages.Torch.ModelOptions();
+        var rows = Fkd.Stages.Torch.ModelFactory.Names.Select(n => (Name: n,
+            All: Fkd.Stages.Torch.ModelInputs.ParameterCount(n, 30, o), Four: Fkd.Stages.Torch.ModelInputs.ParameterCount(n, 8, o))).ToList();
+        if (json)
+        {
+            Common.PrintJson(new JsonObject
+            {
+                ["models"] = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
+                {
+                    ["name"] = r.Name, ["default"] = r.Name == Fkd.Stages.Torch.ModelFactory.Default, ["parameters_30"] = r.All, ["parameters_8"] = r.Four,
+                })]),
+            });
+            return ExitCodes.Ok;
+        }
+        System.Console.Out.WriteLine($"{"model",-14} {"parameters (30 outputs)",24} {"(8 outputs)",12}");
+        foreach (var r in rows)
+            System.Console.Out.WriteLine($"{r.Name,-14} {r.All,24:N0} {r.Four,12:N0}{(r.Name == Fkd.Stages.Torch.ModelFactory.Default ? "  (default)" : "")}");
         return ExitCodes.Ok;
     }
 

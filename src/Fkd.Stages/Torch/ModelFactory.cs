@@ -15,7 +15,8 @@ public sealed record ModelOptions(double Dropout = 0.1);
 public static class ModelFactory
 {
     public const string Default = "cnn-small";
-    public static readonly IReadOnlyList<string> Names = ["mlp", "lenet5", "cnn-small", "conv5", "conv10", "naimishnet", "resnet18", "resnet34"];
+    public static readonly IReadOnlyList<string> Names = ["mlp", "lenet5", "cnn-small", "conv5", "conv10", "naimishnet", "resnet18", "resnet34",
+        "lenet5-seed", "conv5-seed", "local2d5", "inception-v1", "inception-v3", "resnet50-v2", "resnext101", "cascade", "heatmap"];
 
     public static Module<Tensor, Tensor> Create(string name, int outputs, ModelOptions o)
     {
@@ -31,6 +32,15 @@ public static class ModelFactory
             "naimishnet" => NaimishNet(outputs),
             "resnet18" => new ResNet("resnet18", [2, 2, 2, 2], outputs),
             "resnet34" => new ResNet("resnet34", [3, 4, 6, 3], outputs),
+            "lenet5-seed" => SeedModels.LeNet5(outputs),
+            "conv5-seed" => SeedModels.ConvNet5(outputs),
+            "local2d5" => SeedModels.Local2D5(outputs),
+            "inception-v1" => new InceptionV1(outputs),
+            "inception-v3" => new InceptionV3(outputs),
+            "resnet50-v2" => BottleneckResNet.ResNet50V2(outputs),
+            "resnext101" => BottleneckResNet.ResNeXt101(outputs),
+            "cascade" => new Cascade(outputs, p),
+            "heatmap" => new HeatmapNet(outputs),
             _ => throw new ArgumentException($"Unknown model '{name}' (expected one of {string.Join(", ", Names)}).", nameof(name)),
         };
     }
