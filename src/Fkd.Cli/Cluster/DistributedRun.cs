@@ -12,7 +12,7 @@ public sealed record DistributedRun(string Db, string Remote)
     {
         var db = new ClusterDb(Db);
         await db.EnsureSchemaAsync(ct);
-        var storage = ClusterStorage.Open(Db);
+        var storage = new Lazy<Hangfire.JobStorage>(() => ClusterStorage.Open(Db));
         log.Information("Distributed run on {Remote}: stages go to the workers of {Db}", remote.Url, Redacted(Db));
         return await new Coordinator(store, remote, db, storage, log, observer).RunAsync(plan, ct);
     }

@@ -31,6 +31,9 @@ public sealed class ClusterDb(string connectionString)
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
+        // There already (every run but the first): no lock, no DDL.
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('fkd.jobs') IS NOT NULL AND to_regclass('fkd.commits') IS NOT NULL", c))
+            if (await exists.ExecuteScalarAsync(ct) is true) return;
         await using var tx = await c.BeginTransactionAsync(ct);
         await Exec(c, "SELECT pg_advisory_xact_lock(@l)", ct, ("l", SchemaLock));
         await Exec(c, """

@@ -19,8 +19,11 @@ namespace Fkd.Flow.Cluster;
 /// per shared key. At the end it pulls every entry of the plan into the local store (checked against the
 /// manifests: a damaged one is forgotten and computed again), so that the local commands see the run.
 /// </summary>
-public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, ClusterDb db, JobStorage storage, ILogger log, IRunObserver observer)
+public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, ClusterDb db, Lazy<JobStorage> jobStorage, ILogger log, IRunObserver observer)
 {
+    // Opened on first use: a run that finds everything committed never needs Hangfire (nor its schema check).
+    private JobStorage storage => jobStorage.Value;
+
     public TimeSpan Poll { get; init; } = TimeSpan.FromMilliseconds(150);
 
     /// <summary>How often a job that seems to stand still is checked against Hangfire's own record of it.</summary>
@@ -32,7 +35,7 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
     public async Task<RunResult> RunAsync(Plan plan, CancellationToken cancel)
     {
         var started = await db.NowAsync(cancel);
-        var client = new BackgroundJobClient(storage);
+        var client = new Lazy<BackgroundJobClient>(() => new BackgroundJobClient(storage));
         var stages = plan.Stages;
         var keys = stages.Select(s => s.Key).Distinct().ToArray();
         var results = new Dictionary<string, StageResult>();
@@ -105,7 +108,7 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
                         replace: existing => existing.Status is "failed" or "requeue" or "done" || existing.JobId is { } x && Lost(x) is not null,
                         enqueue: () =>
                         {
-                            var id = client.Create(Job.FromExpression<StageJobRunner>(r => r.Run(payload, null, CancellationToken.None)), new EnqueuedState(queue));
+                            var id = client.Value.Create(Job.FromExpression<StageJobRunner>(r => r.Run(payload, null, CancellationToken.None)), new EnqueuedState(queue));
                             ours.Add(id);
                             return id;
                         }, cancel);
