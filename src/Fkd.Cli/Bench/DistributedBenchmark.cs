@@ -112,6 +112,9 @@ public static class DistributedBenchmark
                 ["speedup_goal"] = 1.8,
                 ["workers_used_by_two"] = new JsonArray([.. workersOfTwo.Select(w => (JsonNode?)w)]),
                 ["training_seconds_one_worker"] = Math.Round(StageSeconds(one), 2),
+                // Equal to the line above when the two workers really had a core each; larger when something else took CPU.
+                ["training_seconds_two_workers"] = Math.Round(StageSeconds(two), 2),
+                ["load_average_after"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null,
                 ["overhead_ms_per_job"] = Math.Round(overhead * 1000, 1),
                 ["push_ms_per_job"] = Math.Round(push * 1000, 1),
                 ["job_ms_beyond_stage_incl_push"] = Math.Round(perJob * 1000, 1),
