@@ -12,7 +12,9 @@ namespace Fkd.Stages.Train;
 /// outputs on the 4 keypoints every row has. A checkpoint is kept every epoch in the stage's
 /// scratch folder, so an interrupted training resumes on rerun.
 /// </summary>
-public sealed class TrainStage() : FaceStage<TrainParams>("train", 1, "train a keypoint CNN (TorchSharp), masked loss for missing keypoints", Reads, Writes)
+// Version 2: metrics.parquet no longer holds the epochs' wall-clock seconds and images/s (they made two trainings of
+// one key differ in bytes, whatever else was equal); they are the manifest's facts now (epoch_seconds, images_per_second).
+public sealed class TrainStage() : FaceStage<TrainParams>("train", 2, "train a keypoint CNN (TorchSharp), masked loss for missing keypoints", Reads, Writes)
 {
     /// <summary>Versions and backend that change numeric results. Constants: computing them must not load libtorch.</summary>
     public override string KeyFacts => TorchBackend.KeyFacts;
@@ -64,7 +66,8 @@ public sealed class TrainStage() : FaceStage<TrainParams>("train", 1, "train a k
             $"{o.Model} ({parameters:N0} parameters)");
         return StageOutcome.Of(trainSet.Count, ("model", o.Model), ("parameters", parameters), ("epochs_run", result.Epochs.Count),
             ("best_epoch", result.BestEpoch), ("best_val_rmse", result.BestValidationRmse?.ToString("F4", CultureInfo.InvariantCulture) ?? ""),
-            ("images_per_second", result.Epochs.Count == 0 ? "" : result.Epochs.Select(e => e.ImagesPerSecond).Order().ElementAt(result.Epochs.Count / 2).ToString("F0", CultureInfo.InvariantCulture)));
+            ("images_per_second", result.Epochs.Count == 0 ? "" : result.Epochs.Select(e => e.ImagesPerSecond).Order().ElementAt(result.Epochs.Count / 2).ToString("F0", CultureInfo.InvariantCulture)),
+            ("epoch_seconds", string.Join(",", result.Epochs.Select(e => e.Seconds.ToString("F2", CultureInfo.InvariantCulture)))));
     }
 
     private static Task WriteMetrics(string path, IReadOnlyList<EpochMetrics> epochs, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
@@ -72,9 +75,7 @@ public sealed class TrainStage() : FaceStage<TrainParams>("train", 1, "train a k
             TableColumn.Of("epoch", [.. epochs.Select(x => x.Epoch)]),
             TableColumn.Of("train_loss", [.. epochs.Select(x => x.TrainLoss)]),
             TableColumn.Of("val_rmse", [.. epochs.Select(x => x.ValidationRmse)]),
-            TableColumn.Of("learning_rate", [.. epochs.Select(x => x.LearningRate)]),
-            TableColumn.Of("seconds", [.. epochs.Select(x => x.Seconds)]),
-            TableColumn.Of("images_per_second", [.. epochs.Select(x => x.ImagesPerSecond)]));
+            TableColumn.Of("learning_rate", [.. epochs.Select(x => x.LearningRate)]));
 
     private static readonly ImmutableArray<InputDecl> Reads = [
         new("train", InputShape.File, "training faces (e.g. augment/faces.parquet)"),

@@ -218,28 +218,13 @@ public sealed class DistributedRunTests(LocalCluster cluster, ITestOutputHelper 
         return n;
     }
 
-    /// <summary>Every file of two entries byte for byte, except the training's per-epoch timings (wall-clock seconds), compared column by column without them.</summary>
+    /// <summary>Every file of two entries byte for byte (the manifests differ: when, and how long).</summary>
     private static void AssertSameFiles(string a, string b)
     {
         var names = Directory.GetFiles(a).Select(Path.GetFileName).Where(n => n != "manifest.json").Order().ToList();
+        Assert.NotEmpty(names);
         Assert.Equal(names, Directory.GetFiles(b).Select(Path.GetFileName).Where(n => n != "manifest.json").Order().ToList());
         foreach (var n in names)
-        {
-            if (n == "metrics.parquet") { AssertSameColumns(Path.Combine(a, n!), Path.Combine(b, n!), except: ["seconds", "images_per_second"]); continue; }
             Assert.True(File.ReadAllBytes(Path.Combine(a, n!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(b, n!))), $"{n} differs between {a} and {b}");
-        }
-    }
-
-    private static void AssertSameColumns(string a, string b, string[] except)
-    {
-        using var db = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
-        db.Open();
-        using var cmd = db.CreateCommand();
-        string Rows(string path) => $"SELECT * EXCLUDE ({string.Join(", ", except)}) FROM read_parquet('{path.Replace("'", "''")}')";
-        cmd.CommandText = $"SELECT (SELECT count(*) FROM ({Rows(a)})), (SELECT count(*) FROM ({Rows(a)} EXCEPT ALL {Rows(b)})), (SELECT count(*) FROM ({Rows(b)} EXCEPT ALL {Rows(a)}))";
-        using var r = cmd.ExecuteReader();
-        Assert.True(r.Read());
-        Assert.True(r.GetInt64(0) > 0, $"{a} has no rows");
-        Assert.True(r.GetInt64(1) == 0 && r.GetInt64(2) == 0, $"{Path.GetFileName(a)}: rows differ between {a} and {b}");
     }
 }
