@@ -7,7 +7,7 @@ namespace Fkd.Stages.Stack;
 /// predictions against the training labels, then applied to the same models' predictions on a
 /// target set (validation or test). The <c>oof</c> list is grouped models × folds in order: the
 /// first <c>oof.Count / models</c> files are model 0's folds, and so on; <c>predict</c> holds one
-/// file per model in the same model order.
+/// file per model in the same model order. The truth table's images are never held (read a row group at a time).
 /// </summary>
 public sealed class StackStage() : FaceStage<StackParams>("stack", 2, "ridge or elastic-net meta-regressor on out-of-fold predictions of several models", Reads, Writes)
 {
@@ -34,7 +34,11 @@ public sealed class StackStage() : FaceStage<StackParams>("stack", 2, "ridge or 
                         throw new InvalidDataException($"model {m}: row {p.Id} is predicted by more than one fold");
             oof.Add(byId);
         }
-        var truth = (await ReadFaces(ctx, "truth", ct)).Where(t => oof.All(o => o.ContainsKey(t.Id))).ToList();
+        // The truth table a row group at a time, keeping ids, labels and tags: the images are not needed.
+        var truth = new List<FaceRow>();
+        await foreach (var group in FaceTable.ReadGroupsAsync(ctx.Input("truth").Path, ct))
+            foreach (var t in group)
+                if (oof.All(o => o.ContainsKey(t.Id))) truth.Add(t with { Pixels = [] });
         if (truth.Count == 0) throw new InvalidDataException("no truth row has an out-of-fold prediction from every model");
 
         IReadOnlyList<IReadOnlyList<float[]>> x = [.. truth.Select(t => (IReadOnlyList<float[]>)[.. oof.Select(o => o[t.Id])])];

@@ -25,29 +25,62 @@ public static class Predictor
             throw new ArgumentException($"pixels holds {pixels.Length} values; {count} images need {(long)count * PixelsPerImage}.");
         var result = new float[(long)count * outputs];
         if (count == 0) return result;
-
-        using var gate = TorchGate.Enter(threads);
-        var dev = new Device(TorchRuntime.DeviceName(device));
-        var flip = flipTta ? FlipMap(outputs) : null;
-
-        using var model = ModelFactory.Create(modelName, outputs, o);
-        Load(model, modelFile, modelName, outputs);
-        model.to(dev);
-        model.eval();
-        using var noGrad = no_grad();
+        using var loaded = new Loaded(modelFile, modelName, outputs, flipTta, o, device, threads);
         for (var start = 0; start < count; start += BatchSize)
         {
             var n = Math.Min(BatchSize, count - start);
+            loaded.Batch(pixels.AsSpan(start * PixelsPerImage, n * PixelsPerImage), n, result.AsSpan(start * outputs, n * outputs));
+        }
+        return result;
+    }
+
+    /// <summary>A model loaded inside the gate, on the thread that made it (torch's thread count and no-grad mode are that thread's).</summary>
+    private sealed class Loaded : IDisposable
+    {
+        private readonly IDisposable _gate;
+        private readonly Device _dev;
+        private readonly int[]? _flip;
+        private readonly nn.Module<Tensor, Tensor> _model;
+        private readonly IDisposable _noGrad;
+        private readonly int _outputs;
+
+        public Loaded(string modelFile, string modelName, int outputs, bool flipTta, ModelOptions o, TorchDevice device, int threads)
+        {
+            _outputs = outputs;
+            _gate = TorchGate.Enter(threads);
+            try
+            {
+                _dev = new Device(TorchRuntime.DeviceName(device));
+                _flip = flipTta ? FlipMap(outputs) : null;
+                _model = ModelFactory.Create(modelName, outputs, o);
+                Load(_model, modelFile, modelName, outputs);
+                _model.to(_dev);
+                _model.eval();
+                _noGrad = no_grad();
+            }
+            catch
+            {
+                _model?.Dispose();
+                _gate.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Predicts <paramref name="n"/> images (scaled pixels) into <paramref name="result"/> (n × outputs, pixel units).</summary>
+        public void Batch(ReadOnlySpan<float> pixels, int n, Span<float> result)
+        {
+            var outputs = _outputs;
+            var flip = _flip;
             using var scope = NewDisposeScope();
-            var x = tensor(pixels.AsSpan(start * PixelsPerImage, n * PixelsPerImage).ToArray(), [n, 1, 96, 96]);
-            if (dev.type != DeviceType.CPU) x = x.to(dev);
-            var plain = model.forward(x).cpu().data<float>().ToArray();
+            var x = tensor(pixels.ToArray(), [n, 1, 96, 96]);
+            if (_dev.type != DeviceType.CPU) x = x.to(_dev);
+            var plain = _model.forward(x).cpu().data<float>().ToArray();
             if (flip is null)
             {
-                for (var i = 0; i < plain.Length; i++) result[(long)start * outputs + i] = plain[i] * 48f + 48f;
-                continue;
+                for (var i = 0; i < plain.Length; i++) result[i] = plain[i] * 48f + 48f;
+                return;
             }
-            var mirrored = model.forward(x.flip(3)).cpu().data<float>().ToArray();
+            var mirrored = _model.forward(x.flip(3)).cpu().data<float>().ToArray();
             for (var i = 0; i < n; i++)
             {
                 var row = i * outputs;
@@ -58,12 +91,63 @@ public static class Predictor
                     var py = plain[row + 2 * k + 1] * 48f + 48f;
                     var fx = 95f - (mirrored[row + 2 * src] * 48f + 48f);
                     var fy = mirrored[row + 2 * src + 1] * 48f + 48f;
-                    result[(long)(start + i) * outputs + 2 * k] = (px + fx) / 2f;
-                    result[(long)(start + i) * outputs + 2 * k + 1] = (py + fy) / 2f;
+                    result[row + 2 * k] = (px + fx) / 2f;
+                    result[row + 2 * k + 1] = (py + fy) / 2f;
                 }
             }
         }
-        return result;
+
+        public void Dispose()
+        {
+            _noGrad.Dispose();
+            _model.Dispose();
+            _gate.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Predicts images fed one at a time (e.g. from a face table read a row group at a time), cut into the
+    /// batches <see cref="Predict"/> cuts from the whole sequence, so the answers are the same to the bit
+    /// whatever the input's row groups. Holds one batch of pixels and the outputs (30 floats an image).
+    /// The model is loaded at the first full batch (no images: no model read, as <see cref="Predict"/>).
+    /// Use it on one thread, and dispose it there.
+    /// </summary>
+    public sealed class Feed(string modelFile, string modelName, int outputs, bool flipTta, ModelOptions o, TorchDevice device = TorchDevice.Auto, int threads = 0) : IDisposable
+    {
+        private readonly float[] _batch = new float[BatchSize * PixelsPerImage];
+        private readonly List<float> _results = [];
+        private Loaded? _loaded;
+
+        /// <summary>Images waiting for their batch (fewer than a batch).</summary>
+        public int Buffered { get; private set; }
+
+        public long Count { get; private set; }
+
+        public void Add(ReadOnlySpan<byte> grey)
+        {
+            ModelInputs.ScalePixels(grey, _batch.AsSpan(Buffered * PixelsPerImage, PixelsPerImage));
+            Buffered++;
+            Count++;
+            if (Buffered == BatchSize) Run();
+        }
+
+        /// <summary>Runs the last, short batch; the outputs of every image fed, count × outputs values in pixels.</summary>
+        public float[] Finish()
+        {
+            if (Buffered > 0) Run();
+            return [.. _results];
+        }
+
+        private void Run()
+        {
+            _loaded ??= new Loaded(modelFile, modelName, outputs, flipTta, o, device, threads);
+            var res = new float[Buffered * outputs];
+            _loaded.Batch(_batch.AsSpan(0, Buffered * PixelsPerImage), Buffered, res);
+            _results.AddRange(res);
+            Buffered = 0;
+        }
+
+        public void Dispose() => _loaded?.Dispose();
     }
 
     /// <summary>

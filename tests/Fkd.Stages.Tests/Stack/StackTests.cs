@@ -292,4 +292,40 @@ public sealed class StackStageTests : IDisposable
         await Assert.ThrowsAsync<InvalidDataException>(() => new StackStage().RunAsync(Context(bad, 2, inputs, new() { ["oof"] = [.. oof.Take(3)], ["predict"] = [.. predict] }), CancellationToken.None));
         await Assert.ThrowsAsync<InvalidDataException>(() => new StackStage().RunAsync(Context(bad, 2, inputs, new() { ["oof"] = [.. oof], ["predict"] = [predict[0]] }), CancellationToken.None));
     }
+
+    [Fact]
+    public async Task The_truth_read_by_row_groups_gives_the_bytes_of_one_group_and_an_empty_truth_is_an_error()
+    {
+        var r = new Random(4);
+        // 53 truth rows with images, groups of 7 (not a divisor); rows 0..2 have no out-of-fold prediction, so the filter crosses a group.
+        var truthRows = Enumerable.Range(0, 53).Select(i => new FaceRow(i, i, $"h{i}", [.. Enumerable.Range(0, Keypoints.PixelCount).Select(k => (byte)(k * i))], Coords(r), FaceRow.NoTags.Add("fold", i % 2))).ToList();
+        var oof = new List<Fkd.Flow.Stages.ResolvedInput>();
+        foreach (var (m, sd) in new[] { (0, 1.0), (1, 8.0) })
+            for (var f = 0; f < 2; f++)
+                oof.Add(await Preds($"g-oof{m}{f}.parquet", truthRows.Where(t => t.Id >= 3 && t.Tags["fold"] == f).Select(t => new Prediction(t.Id, t.Hash, [.. t.Coords.Select(v => v + (float)(sd * (r.NextDouble() - 0.5)))]))));
+        var predict = new List<Fkd.Flow.Stages.ResolvedInput>
+        {
+            await Preds("g-p0.parquet", truthRows.Take(5).Select(t => new Prediction(t.Id, t.Hash, t.Coords))),
+            await Preds("g-p1.parquet", truthRows.Take(5).Select(t => new Prediction(t.Id, t.Hash, [.. t.Coords.Select(v => v + 1)]))),
+        };
+        async Task<(Fkd.Flow.Stages.StageOutcome Outcome, byte[] Preds, byte[] Weights)> Run(string name, IReadOnlyList<FaceRow> rows, int group)
+        {
+            var truthPath = Path.Combine(_dir, name + ".parquet");
+            await FaceTable.WriteAsync(truthPath, rows, new Dictionary<string, string>(), rowGroupSize: group);
+            var output = Path.Combine(_dir, name);
+            Directory.CreateDirectory(output);
+            var inputs = new Dictionary<string, Fkd.Flow.Stages.ResolvedInput> { ["truth"] = new("truth", "t", truthPath, true) };
+            var outcome = await new StackStage().RunAsync(Context(output, 2, inputs, new() { ["oof"] = [.. oof], ["predict"] = [.. predict] }), CancellationToken.None);
+            return (outcome, File.ReadAllBytes(Path.Combine(output, "predictions.parquet")), File.ReadAllBytes(Path.Combine(output, "weights.parquet")));
+        }
+        var whole = await Run("one-group", truthRows, 2048);
+        var grouped = await Run("groups-of-7", truthRows, 7);
+        Assert.Equal(whole.Preds, grouped.Preds);
+        Assert.Equal(whole.Weights, grouped.Weights);
+        Assert.Equal(whole.Outcome.Facts, grouped.Outcome.Facts);
+        Assert.Equal("50", grouped.Outcome.Facts["oof_rows"]);
+
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => Run("empty", [], 7));
+        Assert.Contains("no truth row", e.Message);
+    }
 }
