@@ -89,6 +89,14 @@ public static class DistributedBenchmark
             var push = pushMs.Count > 0 ? pushMs.Average() / 1000 : 0;
             var overhead = perJob - push;
 
+            // The machine's own ceiling for two one-thread trainings at once: the same eight trainings in one local
+            // process, one at a time and two at a time (no cluster, no engine beyond the local executor).
+            ChildRun Local(string pipeline, int jobs) =>
+                Ok(ChildRun.Run(dotnet, [dll, "--store", Path.Combine(dir, "local"), "run", pipeline, "--json", "--jobs", jobs.ToString(CultureInfo.InvariantCulture)], dir, null, ct), $"the local --jobs {jobs} run");
+            Local(Pipeline("local-warm", [100]), 1);
+            var localOne = Local(Pipeline("local-one", [.. Enumerable.Range(20, Trainings)]), 1);
+            var localTwo = Local(Pipeline("local-two", [.. Enumerable.Range(30, Trainings)]), 2);
+
             // A no-op rerun of full.json: computed once (tiny), then rerun from the same coordinator store.
             var full = Path.Combine(root, "pipelines", "full.json");
             string[] tiny = ["--set", "faces.train_rows=240", "--set", "faces.test_rows=12", "--set", "train.epochs=1", "--set", "train.threads=1"];
@@ -110,6 +118,10 @@ public static class DistributedBenchmark
                 ["two_workers_seconds"] = Math.Round(two.Seconds, 2),
                 ["speedup"] = Math.Round(one.Seconds / two.Seconds, 3),
                 ["speedup_goal"] = 1.8,
+                ["local_jobs1_seconds"] = Math.Round(localOne.Seconds, 2),
+                ["local_jobs2_seconds"] = Math.Round(localTwo.Seconds, 2),
+                ["local_speedup"] = Math.Round(localOne.Seconds / localTwo.Seconds, 3),
+                ["local_measures"] = "the machine's own ceiling: the same kind of 8 trainings (other seeds) in one local `run`, --jobs 1 vs --jobs 2",
                 ["workers_used_by_two"] = new JsonArray([.. workersOfTwo.Select(w => (JsonNode?)w)]),
                 ["training_seconds_one_worker"] = Math.Round(StageSeconds(one), 2),
                 // Equal to the line above when the two workers really had a core each; larger when something else took CPU.
