@@ -133,7 +133,8 @@ public sealed class S3RemoteStoreTests(S3rverServer server) : IClassFixture<S3rv
 
         var obj = server.ObjectFile($"{remote.Location.Prefix}/entries/{key}/manifest.json");
         var text = await File.ReadAllTextAsync(obj);
-        await File.WriteAllTextAsync(obj, text[..(text.Length / 2)]);
+        // Same length, not JSON: s3rver serves the length it recorded, so a shorter file would also break the HTTP exchange itself.
+        await File.WriteAllTextAsync(obj, new string('x', text.Length));
         Assert.Contains("unreadable manifest", Assert.IsType<PullOutcome.Rejected>(await remote.PullAsync(key, b, default)).Why);
         Assert.True((await remote.FindAsync(key, default)).IsNone);
 
