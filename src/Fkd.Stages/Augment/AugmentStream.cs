@@ -46,14 +46,8 @@ public static class AugmentStream
 
         long dropped = 0, marked = 0, done = 0;
         var groupsIn = 0;
-        var groupsHeld = 0; var maxGroupsHeld = 0;
-        long rowsHeld = 0, peakRows = 0;
         var inFlight = 0;
-        void Peak()
-        {
-            var now = Interlocked.Read(ref rowsHeld) + Volatile.Read(ref inFlight) + writer.Pending;
-            if (now > Interlocked.Read(ref peakRows)) Interlocked.Exchange(ref peakRows, now);
-        }
+        var held = new HeldRows(() => Volatile.Read(ref inFlight) + writer.Pending);
 
         async IAsyncEnumerable<Job> Jobs()
         {
@@ -61,17 +55,15 @@ public static class AugmentStream
             {
                 var g = new Group(rows, groupsIn++);
                 if (rows.Length == 0) continue;
-                var held = Interlocked.Increment(ref groupsHeld);
-                if (held > maxGroupsHeld) maxGroupsHeld = held;
-                Interlocked.Add(ref rowsHeld, rows.Length);
+                held.Take(rows.Length);
                 for (var i = 0; i < rows.Length; i++)
                 {
                     var last = i == rows.Length - 1;
-                    if (onlyFull && !rows[i].Face.HasAll) { Interlocked.Increment(ref inFlight); Peak(); yield return new Job(g, i, -1, last); continue; }
+                    if (onlyFull && !rows[i].Face.HasAll) { Interlocked.Increment(ref inFlight); held.Peak(); yield return new Job(g, i, -1, last); continue; }
                     for (var v = 0; v < variants.Length; v++)
                     {
                         Interlocked.Increment(ref inFlight);
-                        Peak();
+                        held.Peak();
                         yield return new Job(g, i, v, last && v == variants.Length - 1);
                     }
                 }
@@ -95,18 +87,14 @@ public static class AugmentStream
                 marked += res.Outcome.MarkedMissing;
             }
             else dropped++;
-            Peak();
+            held.Peak();
             Interlocked.Decrement(ref inFlight);
-            if (job.LastOfGroup)
-            {
-                Interlocked.Decrement(ref groupsHeld);
-                Interlocked.Add(ref rowsHeld, -job.Group.Rows.Length);
-            }
+            if (job.LastOfGroup) held.Release(job.Group.Rows.Length);
             if (++done % 2000 == 0) progress?.Invoke(done, facesIn * (double)variants.Length);
         }, new RowFlow.Options(p.Threads, capacity), ct);
 
         await writer.CompleteAsync(ct);
         return new AugmentSummary(facesIn, variants.Length, writer.Rows, dropped, marked, groupsIn, writer.RowGroups,
-            maxGroupsHeld, stats.MaxInFlight, Interlocked.Read(ref peakRows));
+            held.MaxGroupsHeld, stats.MaxInFlight, held.PeakRowsHeld);
     }
 }

@@ -39,13 +39,7 @@ public static class LabelFixStream
         await using var writer = await FaceTable.RowWriter.CreateAsync(output, tags, metadata, ct, rowGroupSize);
 
         var groupsIn = 0;
-        var groupsHeld = 0; var maxGroupsHeld = 0;
-        long rowsHeld = 0, peakRows = 0;
-        void Peak()
-        {
-            var now = Interlocked.Read(ref rowsHeld) + writer.Pending;
-            if (now > Interlocked.Read(ref peakRows)) Interlocked.Exchange(ref peakRows, now);
-        }
+        var held = new HeldRows(() => writer.Pending);
 
         async IAsyncEnumerable<Item> Items()
         {
@@ -54,10 +48,8 @@ public static class LabelFixStream
             {
                 groupsIn++;
                 if (rows.Length == 0) continue;
-                var held = Interlocked.Increment(ref groupsHeld);
-                if (held > maxGroupsHeld) maxGroupsHeld = held;
-                Interlocked.Add(ref rowsHeld, rows.Length);
-                Peak();
+                held.Take(rows.Length);
+                held.Peak();
                 for (var i = 0; i < rows.Length; i++) yield return new Item(rows[i], index++, rows.Length, i == rows.Length - 1);
             }
         }
@@ -65,15 +57,11 @@ public static class LabelFixStream
         var stats = await RowFlow.RunOrderedAsync(Items(), item => (item, Row: plan.Decisions[item.Index].Apply(item.Row)), async res =>
         {
             if (res.Row is { } row) await writer.AddAsync(row, ct);
-            Peak();
-            if (res.item.LastOfGroup)
-            {
-                Interlocked.Decrement(ref groupsHeld);
-                Interlocked.Add(ref rowsHeld, -res.item.GroupRows);
-            }
+            held.Peak();
+            if (res.item.LastOfGroup) held.Release(res.item.GroupRows);
         }, new RowFlow.Options(0, capacity), ct);
 
         await writer.CompleteAsync(ct);
-        return new LabelFixSummary(plan, infos.Count, writer.Rows, groupsIn, writer.RowGroups, maxGroupsHeld, stats.MaxInFlight, Interlocked.Read(ref peakRows));
+        return new LabelFixSummary(plan, infos.Count, writer.Rows, groupsIn, writer.RowGroups, held.MaxGroupsHeld, stats.MaxInFlight, held.PeakRowsHeld);
     }
 }

@@ -41,13 +41,7 @@ public static class SplitStream
 
         var labelled = new Dictionary<long, long>();
         var groupsIn = 0;
-        var groupsHeld = 0; var maxGroupsHeld = 0;
-        long rowsHeld = 0, peakRows = 0;
-        void Peak()
-        {
-            var now = Interlocked.Read(ref rowsHeld) + train.Pending + val.Pending;
-            if (now > Interlocked.Read(ref peakRows)) Interlocked.Exchange(ref peakRows, now);
-        }
+        var held = new HeldRows(() => train.Pending + val.Pending);
 
         async IAsyncEnumerable<Item> Items()
         {
@@ -55,10 +49,8 @@ public static class SplitStream
             {
                 groupsIn++;
                 if (rows.Length == 0) continue;
-                var held = Interlocked.Increment(ref groupsHeld);
-                if (held > maxGroupsHeld) maxGroupsHeld = held;
-                Interlocked.Add(ref rowsHeld, rows.Length);
-                Peak();
+                held.Take(rows.Length);
+                held.Peak();
                 for (var i = 0; i < rows.Length; i++) yield return new Item(rows[i], rows.Length, i == rows.Length - 1);
             }
         }
@@ -69,16 +61,12 @@ public static class SplitStream
             await (isVal ? val : train).AddAsync(row, ct);
             var n = row.TagOr("labelled", -1);
             labelled[n] = labelled.GetValueOrDefault(n) + 1;
-            Peak();
-            if (res.item.LastOfGroup)
-            {
-                Interlocked.Decrement(ref groupsHeld);
-                Interlocked.Add(ref rowsHeld, -res.item.GroupRows);
-            }
+            held.Peak();
+            if (res.item.LastOfGroup) held.Release(res.item.GroupRows);
         }, new RowFlow.Options(0, capacity), ct);
 
         await train.CompleteAsync(ct);
         await val.CompleteAsync(ct);
-        return new SplitSummary(train.Rows, val.Rows, labelled.ToImmutableDictionary(), groupsIn, maxGroupsHeld, stats.MaxInFlight, Interlocked.Read(ref peakRows));
+        return new SplitSummary(train.Rows, val.Rows, labelled.ToImmutableDictionary(), groupsIn, held.MaxGroupsHeld, stats.MaxInFlight, held.PeakRowsHeld);
     }
 }
