@@ -46,6 +46,18 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
         var lastServerCheck = 0L;
         string? error = null;
 
+        void Finish(StageResult r)
+        {
+            results[r.Name] = r;
+            observer.StageFinished(r);
+        }
+        // A job's failure is the run's: it enqueues nothing more and ends once its own running jobs have.
+        void Fail(PlannedStage s, string why, string? worker)
+        {
+            error = $"stage {s.Name}: {why}";
+            Finish(new StageResult(s.Name, s.Kind.Kind, s.Key, StageStatus.Failed, 0, 0, why, worker));
+        }
+
         await PushInputFilesAsync(plan, cancel);
         await ShareLocalEntriesAsync(plan, cancel);
         var queueOf = stages.ToDictionary(s => s.Name, s => s.Spec.Queue ?? s.Kind.QueueFor(s.Spec.Params));
@@ -67,10 +79,8 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
                 {
                     // Computed for this run when the job that committed it is one this run enqueued; else found committed.
                     var computedNow = c.JobId is not null && ours.Contains(c.JobId);
-                    var r = new StageResult(s.Name, s.Kind.Kind, s.Key, computedNow ? StageStatus.Computed : StageStatus.Cached, c.Rows,
-                        computedNow ? c.Seconds : 0, null, c.Worker);
-                    results[s.Name] = r;
-                    observer.StageFinished(r);
+                    Finish(new StageResult(s.Name, s.Kind.Kind, s.Key, computedNow ? StageStatus.Computed : StageStatus.Cached, c.Rows,
+                        computedNow ? c.Seconds : 0, null, c.Worker));
                     continue;
                 }
                 if (error is not null) continue;
@@ -80,10 +90,7 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
                 // A failure of a job this run (or a coordinator beside it) enqueued is the run's; one left from an earlier run is tried again.
                 if (job is { Status: "failed" } && (job.JobId is { } fj && ours.Contains(fj) || job.Updated >= started))
                 {
-                    error = $"stage {s.Name}: {job.Error}";
-                    var r = new StageResult(s.Name, s.Kind.Kind, s.Key, StageStatus.Failed, 0, 0, job.Error, job.Worker);
-                    results[s.Name] = r;
-                    observer.StageFinished(r);
+                    Fail(s, job.Error ?? "failed", job.Worker);
                     continue;
                 }
                 if (job is { Status: "enqueued" or "running" } live && checkStates && live.JobId is { } lid && Lost(lid) is { } lost)
@@ -93,10 +100,7 @@ public sealed class Coordinator(ArtifactStore store, IRemoteStore remote, Cluste
                     job = job with { Status = lost.StartsWith("failed", StringComparison.Ordinal) ? "failed" : "requeue", Error = lost };
                     if (job.Status == "failed" && ours.Contains(lid))
                     {
-                        error = $"stage {s.Name}: {lost}";
-                        var r = new StageResult(s.Name, s.Kind.Kind, s.Key, StageStatus.Failed, 0, 0, lost, job.Worker);
-                        results[s.Name] = r;
-                        observer.StageFinished(r);
+                        Fail(s, lost, job.Worker);
                         continue;
                     }
                 }

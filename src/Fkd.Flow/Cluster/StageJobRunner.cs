@@ -53,16 +53,13 @@ public sealed class StageJobRunner(WorkerContext w)
             // The worker is stopping: the job stays Hangfire's to hand to another worker.
             throw;
         }
-        catch (Exception e) when (e is not StageJobFailedException)
+        catch (Exception e)
         {
-            log.Error(e, "Job {Job} for {Stage} failed", jobId, job.Stage);
+            // The stage's own failure (bad input) is final; anything else is said once, with its trace, in the worker's log.
+            if (e is not StageJobFailedException) log.Error(e, "Job {Job} for {Stage} failed", jobId, job.Stage);
             await w.Db.SetStatusAsync(job.Key, jobId, "failed", w.Name, e.Message, CancellationToken.None);
+            if (e is StageJobFailedException) throw;
             throw new StageJobFailedException(e.Message);
-        }
-        catch (StageJobFailedException e)
-        {
-            await w.Db.SetStatusAsync(job.Key, jobId, "failed", w.Name, e.Message, CancellationToken.None);
-            throw;
         }
         log.Information("Job {Job} for {Stage} done in {Seconds:F2} s", jobId, job.Stage, (DateTimeOffset.UtcNow - started).TotalSeconds);
     }

@@ -26,23 +26,7 @@ public static class RowFlow
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var ct = cts.Token;
-        var work = new TransformBlock<TIn, TOut>(transform, new ExecutionDataflowBlockOptions
-        {
-            MaxDegreeOfParallelism = options.Parallelism,
-            BoundedCapacity = options.BoundedCapacity,
-            EnsureOrdered = false,
-            CancellationToken = ct,
-        });
-        var write = new ActionBlock<TOut>(sink, new ExecutionDataflowBlockOptions
-        {
-            MaxDegreeOfParallelism = 1,
-            BoundedCapacity = options.BoundedCapacity,
-            CancellationToken = ct,
-        });
-        work.LinkTo(write, new DataflowLinkOptions { PropagateCompletion = true });
-        // A faulted sink would leave the producer waiting on a full buffer: cancel everything instead.
-        _ = write.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
-        _ = work.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
+        var (work, write) = Link(transform, new ActionBlock<TOut>(sink, SinkOptions(options, ct)), options, ordered: false, cts);
 
         try
         {
@@ -84,27 +68,12 @@ public static class RowFlow
         var inFlight = 0;
         var maxInFlight = 0;
         var items = 0L;
-        var work = new TransformBlock<TIn, TOut>(transform, new ExecutionDataflowBlockOptions
-        {
-            MaxDegreeOfParallelism = options.Parallelism,
-            BoundedCapacity = options.BoundedCapacity,
-            EnsureOrdered = true,
-            CancellationToken = ct,
-        });
-        var write = new ActionBlock<TOut>(async o =>
+        var (work, write) = Link(transform, new ActionBlock<TOut>(async o =>
         {
             await sink(o);
             Interlocked.Decrement(ref inFlight);
             items++;
-        }, new ExecutionDataflowBlockOptions
-        {
-            MaxDegreeOfParallelism = 1,
-            BoundedCapacity = options.BoundedCapacity,
-            CancellationToken = ct,
-        });
-        work.LinkTo(write, new DataflowLinkOptions { PropagateCompletion = true });
-        _ = write.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
-        _ = work.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
+        }, SinkOptions(options, ct)), options, ordered: true, cts);
 
         try
         {
@@ -128,6 +97,30 @@ public static class RowFlow
         }
         if (RootFault(work, write) is { } fault) ExceptionDispatchInfo.Throw(fault);
         return new Stats(items, maxInFlight);
+    }
+
+    /// <summary>The sink runs on one thread, behind a buffer as bounded as the transform's.</summary>
+    private static ExecutionDataflowBlockOptions SinkOptions(Options options, CancellationToken ct) =>
+        new() { MaxDegreeOfParallelism = 1, BoundedCapacity = options.BoundedCapacity, CancellationToken = ct };
+
+    /// <summary>
+    /// The parallel transform linked to the sink, completion propagated. A faulted block would leave the
+    /// producer waiting on a full buffer: either one's fault cancels everything instead.
+    /// </summary>
+    private static (TransformBlock<TIn, TOut> Work, ActionBlock<TOut> Write) Link<TIn, TOut>(
+        Func<TIn, TOut> transform, ActionBlock<TOut> write, Options options, bool ordered, CancellationTokenSource cts)
+    {
+        var work = new TransformBlock<TIn, TOut>(transform, new ExecutionDataflowBlockOptions
+        {
+            MaxDegreeOfParallelism = options.Parallelism,
+            BoundedCapacity = options.BoundedCapacity,
+            EnsureOrdered = ordered,
+            CancellationToken = cts.Token,
+        });
+        work.LinkTo(write, new DataflowLinkOptions { PropagateCompletion = true });
+        _ = write.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
+        _ = work.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
+        return (work, write);
     }
 
     /// <summary>The first real error of either block, unwrapped from Dataflow's aggregates; null when neither faulted.</summary>
