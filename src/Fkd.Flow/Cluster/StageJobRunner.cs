@@ -15,6 +15,9 @@ public sealed record WorkerContext(string Name, ArtifactStore Store, IRemoteStor
 {
     /// <summary>How often a job whose key another worker is computing looks again.</summary>
     public TimeSpan LockPoll { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>One per worker, kept in its store: a pipeline input fetched once is not hashed again by every job that reads it.</summary>
+    public FileHashCache Hashes { get; } = FileHashCache.Load(Path.Combine(Store.Root, "file-hashes.json"));
 }
 
 /// <summary>A stage job that did not commit: the stage failed, or it could not start. Hangfire shows it as failed and does not retry it.</summary>
@@ -83,12 +86,13 @@ public sealed class StageJobRunner(WorkerContext w)
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var plan = await PlanAsync(job, cancel);
+        SaveHashes();
         var stage = plan[job.Stage];
         var planned = clock.Elapsed.TotalMilliseconds;
         await FetchInputsAsync(plan, stage, log, cancel);
         var fetched = clock.Elapsed.TotalMilliseconds;
 
-        var exec = new Executor(w.Store, Hashes(), log, NullObserver.Instance, TimeProvider.System) { RunId = $"{w.Name}/{jobId}" };
+        var exec = new Executor(w.Store, w.Hashes, log, NullObserver.Instance, TimeProvider.System) { RunId = $"{w.Name}/{jobId}" };
         var result = await exec.RunOneAsync(plan, job.Stage, cancel);
         var ran = clock.Elapsed.TotalMilliseconds;
         cancel.ThrowIfCancellationRequested();
@@ -119,7 +123,7 @@ public sealed class StageJobRunner(WorkerContext w)
             var local = Path.GetFullPath(rel, inputsDir);
             if (!local.StartsWith(inputsDir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 throw new StageJobFailedException($"input file path {rel} leaves the inputs folder");
-            if (File.Exists(local) && Hashes().Hash(local) == hash) continue;
+            if (File.Exists(local) && w.Hashes.Hash(local) == hash) continue;
             Directory.CreateDirectory(Path.GetDirectoryName(local)!);
             if (!await w.Remote.PullFileAsync(hash, local, cancel))
                 throw new StageJobFailedException($"input file {Path.GetFileName(rel)} (content {hash[..12]}…) is not in the shared store {w.Remote.Url}");
@@ -127,7 +131,7 @@ public sealed class StageJobRunner(WorkerContext w)
         var root = PipelineLoader.ParseJson(job.Spec, "job " + job.Stage).Match(Succ: r => r, Fail: e => throw new StageJobFailedException(string.Join("; ", e)));
         var spec = PipelineLoader.Validate(root, job.Pipeline, inputsDir, w.Registry)
             .Match(Succ: s => s, Fail: e => throw new StageJobFailedException($"the job's pipeline does not check here: {string.Join("; ", e)}"));
-        var plan = Plan.Make(spec, w.Registry, w.Store, Hashes(), new HashSet<string>())
+        var plan = Plan.Make(spec, w.Registry, w.Store, w.Hashes, new HashSet<string>())
             .Match(Succ: p => p, Fail: e => throw new StageJobFailedException(string.Join("; ", e)));
         if (spec.Find(job.Stage).IsNone) throw new StageJobFailedException($"the job's pipeline has no stage {job.Stage}");
         var key = plan[job.Stage].Key;
@@ -159,8 +163,11 @@ public sealed class StageJobRunner(WorkerContext w)
         }
     }
 
-    private FileHashCache? _hashes;
-    private FileHashCache Hashes() => _hashes ??= FileHashCache.Load(Path.Combine(w.Store.Root, "file-hashes.json"));
+    /// <summary>The hash cache only saves re-hashing: a store that cannot take it is reported by what writes there next.</summary>
+    private void SaveHashes()
+    {
+        try { w.Hashes.Save(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 
     private sealed class InputLostException(string message) : Exception(message);
 }
