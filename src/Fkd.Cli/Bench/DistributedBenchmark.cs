@@ -181,11 +181,7 @@ public static class DistributedBenchmark
     private static Dictionary<string, string> Up(string root, string state, CancellationToken ct)
     {
         var r = Script(root, state, ["up", "--workers", "0", "--watch", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)], ct);
-        var env = new Dictionary<string, string>();
-        foreach (var line in r.Split('\n'))
-            if (line.StartsWith("export ", StringComparison.Ordinal) && line.IndexOf('=') is var eq and > 7)
-                env[line[7..eq]] = line[(eq + 1)..].Trim().Trim('\'');
-        return env.ContainsKey("FKD_DB") ? env : throw new InvalidOperationException("bench distributed: local-cluster.sh up printed no FKD_DB");
+        return Cluster.LocalClusterExports.Parse(r);
     }
 
     private static string Script(string root, string state, string[] args, CancellationToken ct)

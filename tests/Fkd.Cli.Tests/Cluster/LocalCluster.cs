@@ -39,10 +39,7 @@ public sealed class LocalCluster : IDisposable
         _state = Directory.CreateTempSubdirectory("fkd-cluster-").FullName;
         var r = Bash(["up", "--workers", "0", "--watch", System.Environment.ProcessId.ToString()], TimeSpan.FromMinutes(6));
         if (r.Exit != 0) throw new InvalidOperationException($"local-cluster.sh up failed ({r.Exit}): {r.Stderr}");
-        foreach (var line in r.Stdout.Split('\n'))
-            if (line.StartsWith("export ", StringComparison.Ordinal) && line.IndexOf('=') is var eq and > 7)
-                _env[line[7..eq]] = line[(eq + 1)..].Trim().Trim('\'');
-        if (!_env.ContainsKey("FKD_DB")) throw new InvalidOperationException($"local-cluster.sh up printed no FKD_DB: {r.Stdout}");
+        _env = Fkd.Cli.Cluster.LocalClusterExports.Parse(r.Stdout);
     }
 
     public IReadOnlyDictionary<string, string> Environment => _env;
