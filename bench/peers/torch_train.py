@@ -61,6 +61,33 @@ def convnet(per_block):
     return nn.Sequential(*layers)
 
 
+def naimishnet():
+    layers, c = [], 1
+    for n, (f, k) in enumerate(zip([32, 64, 128, 256], [4, 3, 2, 1]), start=1):
+        layers += [nn.Conv2d(c, f, k), nn.ELU(), nn.MaxPool2d(2), nn.Dropout(0.1 * n)]
+        c = f
+    layers += [nn.Flatten(), nn.Linear(c * 5 * 5, 1000), nn.ELU(), nn.Dropout(0.5), nn.Linear(1000, 1000), nn.Dropout(0.6),
+               nn.Linear(1000, OUT)]
+    return nn.Sequential(*layers)
+
+
+def lenet5_seed():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 3), nn.ReLU(), nn.AvgPool2d(2),
+        nn.Conv2d(6, 16, 3), nn.ReLU(), nn.AvgPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 22 * 22, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, OUT))
+
+
+def conv5_seed():
+    layers, c = [], 1
+    for f, d in zip([16, 32, 64, 128, 256], [0.1, 0.2, 0.1, 0.25, 0.15]):
+        layers += [nn.Conv2d(c, f, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(f), nn.MaxPool2d(2), nn.Dropout(d)]
+        c = f
+    layers += [nn.Flatten(), nn.Linear(c * 3 * 3, 1024), nn.ReLU(), nn.Dropout(0.1), nn.Linear(1024, 512), nn.ReLU(),
+               nn.Dropout(0.1), nn.Linear(512, OUT)]
+    return nn.Sequential(*layers)
+
+
 class BasicBlock(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
@@ -76,15 +103,16 @@ class BasicBlock(nn.Module):
         return torch.relu(main + self.shortcut(x))
 
 
-class ResNet18(nn.Module):
-    def __init__(self):
+class ResNet(nn.Module):
+    def __init__(self, blocks_per_stage):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(1, 64, 7, stride=2, padding=3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
                                   nn.MaxPool2d(3, stride=2, padding=1))
         blocks, c = [], 64
-        for s, w in enumerate([64, 128, 256, 512]):
-            blocks += [BasicBlock(c, w, 1 if s == 0 else 2), BasicBlock(w, w, 1)]
-            c = w
+        for s, (w, n) in enumerate(zip([64, 128, 256, 512], blocks_per_stage)):
+            for b in range(n):
+                blocks.append(BasicBlock(c, w, (1 if s == 0 else 2) if b == 0 else 1))
+                c = w
         self.layers = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(512, OUT)
@@ -94,7 +122,8 @@ class ResNet18(nn.Module):
 
 
 MODELS = {"mlp": mlp, "lenet5": lenet5, "cnn-small": cnn_small, "conv5": lambda: convnet(1),
-          "conv10": lambda: convnet(2), "resnet18": ResNet18}
+          "conv10": lambda: convnet(2), "naimishnet": naimishnet, "resnet18": lambda: ResNet([2, 2, 2, 2]),
+          "resnet34": lambda: ResNet([3, 4, 6, 3]), "lenet5-seed": lenet5_seed, "conv5-seed": conv5_seed}
 if name not in MODELS:
     print(json.dumps({"error": f"no PyTorch mirror of model '{name}'"}))
     sys.exit(3)

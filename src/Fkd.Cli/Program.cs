@@ -3,6 +3,9 @@ using Fkd.Cli;
 using Fkd.Cli.Commands;
 
 // Exit codes: 0 ok, 1 failure at run time, 2 usage or validation error.
+// First of all, before the runtime has started many threads: one glibc malloc arena for the whole process (see
+// OneMallocArena: torch stages on pool threads otherwise pay a page fault per 4 KB of every large tensor).
+Fkd.Stages.Torch.OneMallocArena.EnsureOrRestart();
 // The process is prepared for libtorch here, once, before any large allocation; this loads only libc,
 // so a pipeline without torch stages never loads libtorch. Thread counts are set per torch stage by TorchGate.
 Fkd.Stages.Torch.TorchRuntime.PrepareProcess();

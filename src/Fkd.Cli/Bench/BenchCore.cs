@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace Fkd.Cli.Bench;
 
 /// <summary>How a benchmark was asked to run. Repeats null = the benchmark's default.</summary>
-public sealed record BenchSettings(int? Repeats = null, bool Quick = false, string? Model = null)
+public sealed record BenchSettings(int? Repeats = null, bool Quick = false, string? Model = null, bool All = false)
 {
     public int RepeatsOr(int normal, int quick) => Repeats is > 0 ? Repeats.Value : Quick ? quick : normal;
 }
@@ -101,6 +101,10 @@ public sealed class PythonPeerRunner : IPeerRunner
             var psi = new ProcessStartInfo(Interpreter) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             psi.ArgumentList.Add(path);
             foreach (var a in args) psi.ArgumentList.Add(a);
+            // The same OpenMP wait policy as ours (TorchRuntime sets it natively, which a child does not inherit
+            // from .NET's copy of the environment): spinning waiters make a peer several times slower whenever
+            // anything else runs on the machine. A value the user set is passed on as it is.
+            if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null) psi.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
             Process proc;
             try { proc = Process.Start(psi) ?? throw new InvalidOperationException("no process"); }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)

@@ -15,7 +15,7 @@ public static class BenchCommand
         ("parse", "Kaggle-size CSV (~240 MB) to Parquet, GB/s; peer: pandas read_csv + Image to uint8 arrays"),
         ("augment", "default recipe (flip x rotation x brightness) on 96x96, images/s on all cores; peer: torchvision"),
         ("rerun", "no-op rerun of an 8-stage pipeline as a child process, seconds; peer: Snakemake no-op of 8 rules"),
-        ("train", "training images/s, batch 64, 2 threads (--model, default cnn-small); peer: PyTorch, same layers"),
+        ("train", "training images/s, batch 64, 2 threads (--model, default cnn-small; --all: every model, in the bench and in a pipeline); peer: PyTorch, same layers"),
         ("distributed", "8 independent trainings on 2 workers vs 1 (local cluster: PostgreSQL, s3rver), seconds; overhead per job; no-op distributed rerun"),
         ("memory", "peak RSS of augment + one training epoch at 10k, 100k, 500k images, each in a child process; peer: the smallest size"),
     ];
@@ -27,9 +27,10 @@ public static class BenchCommand
         var repeats = new Option<int?>("--repeats") { Description = "measured repeats (default per benchmark; medians are reported)" };
         var quick = new Option<bool>("--quick") { Description = "a smaller, faster run" };
         var model = new Option<string?>("--model") { Description = "train, memory: the model (default cnn-small; e.g. conv10)" };
+        var all = new Option<bool>("--all") { Description = "train: every model, each in the benchmark, in a pipeline and in PyTorch" };
         var images = new Option<int?>("--images") { Description = "memory: measure one size in this process (what each child runs)", Hidden = true };
         var cmd = new Command("bench", "measure against a peer (pandas, torchvision, Snakemake, PyTorch); Release builds only")
-            { name, json, repeats, quick, model, images };
+            { name, json, repeats, quick, model, all, images };
         cmd.SetAction(async (pr, ct) =>
         {
             var n = pr.GetValue(name);
@@ -41,7 +42,7 @@ public static class BenchCommand
                 Common.PrintJson(await MemoryBenchmark.RunOneAsync(one, pr.GetValue(model) ?? Fkd.Stages.Torch.ModelFactory.Default, ct));
                 return ExitCodes.Ok;
             }
-            return await RunAsync(n, new BenchSettings(r, pr.GetValue(quick), pr.GetValue(model)), pr.GetValue(json),
+            return await RunAsync(n, new BenchSettings(r, pr.GetValue(quick), pr.GetValue(model), pr.GetValue(all)), pr.GetValue(json),
                 new PythonPeerRunner(), ct);
         });
         return cmd;
@@ -61,6 +62,8 @@ public static class BenchCommand
             throw new UsageException($"unknown benchmark '{name}' (expected one of {string.Join(", ", Benchmarks.Select(b => b.Name))}, or list)");
         if (settings.Model is not null && name is not ("train" or "memory"))
             throw new UsageException("--model applies to 'bench train' and 'bench memory' only");
+        if (settings.All && (name != "train" || settings.Model is not null))
+            throw new UsageException("--all applies to 'bench train' without --model");
         if (BuildInfo.IsDebug(typeof(BenchCommand).Assembly))
         {
             System.Console.Error.WriteLine("error: this is a Debug build; benchmarks measure Release builds only (dotnet build src/Fkd.Cli -c Release)");
@@ -72,7 +75,7 @@ public static class BenchCommand
             "parse" => await ParseBenchmark.RunAsync(settings, peer, ct),
             "augment" => await AugmentBenchmark.RunAsync(settings, peer, ct),
             "rerun" => RerunBenchmark.Run(settings, peer, ct),
-            "train" => TrainBenchmark.Run(settings, peer, ct),
+            "train" => settings.All ? TrainAllBenchmark.Run(settings, peer, ct) : TrainBenchmark.Run(settings, peer, ct),
             "memory" => MemoryBenchmark.Run(settings, ct),
             "distributed" => DistributedBenchmark.Run(settings, ct),
             _ => throw new UsageException($"unknown benchmark '{name}'"),

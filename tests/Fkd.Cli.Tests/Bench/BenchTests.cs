@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Fkd.Cli.Bench;
+using Fkd.Cli.Commands;
 
 namespace Fkd.Cli.Tests.Bench;
 
@@ -97,6 +98,13 @@ public sealed class BenchTests
     [InlineData("torch_train.py")]
     public void Peer_scripts_are_embedded(string script) =>
         Assert.Contains("json.dumps", PythonPeerRunner.ReadScript(script));
+
+    [Theory]
+    [InlineData("parse", null)]
+    [InlineData("train", "conv10")]
+    public async Task All_is_for_bench_train_without_a_model(string name, string? model) =>
+        await Assert.ThrowsAsync<UsageException>(() =>
+            BenchCommand.RunAsync(name, new BenchSettings(Model: model, All: true), json: true, new FailingPeer("unused"), CancellationToken.None));
 
     [Fact]
     public void The_rerun_pipeline_has_eight_stages() =>

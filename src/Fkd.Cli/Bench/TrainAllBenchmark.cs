@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Fkd.Stages.Train;
+
+namespace Fkd.Cli.Bench;
+
+/// <summary>
+/// `bench train --all`: every model's training images/s three ways, on the same number of synthetic faces,
+/// batch 64, 2 threads, CPU, epochs after the first: in the benchmark (<see cref="Trainer.Train"/> on this
+/// process's main thread, images in memory), in a pipeline (a child `fkd run` of source, parse and train, the
+/// train stage reading its pixel file on a pool thread, as every real run does; from the stage's epoch_seconds),
+/// and in PyTorch on the same layers. The two of ours should agree: a gap is a cost of the pipeline.
+/// ResNeXt-101 is left out: a definition, not for CPU training (bench train --model resnext101 measures it).
+/// </summary>
+public static class TrainAllBenchmark
+{
+    public static readonly IReadOnlyDictionary<string, string> Skipped = new Dictionary<string, string>
+    {
+        ["resnext101"] = "a definition at 86.8 M parameters, not for CPU training; bench train --model resnext101 measures it alone",
+    };
+
+    public static BenchReport Run(BenchSettings s, IPeerRunner peer, CancellationToken ct)
+    {
+        var images = s.Quick ? 128 : 192;
+        var epochs = 1 + s.RepeatsOr(2, 1);
+        var models = Fkd.Stages.Torch.ModelFactory.Names.Where(m => !Skipped.ContainsKey(m)).ToArray();
+        var set = TrainBenchmark.MakeSet(images);
+        var dir = Directory.CreateTempSubdirectory("fkd-bench-train-all-");
+        var rows = new List<Row>();
+        try
+        {
+            var pipeline = WritePipeline(dir.FullName, images);
+            System.Console.Error.WriteLine($"{"model",-13} {"params",12} {"bench",8} {"pipeline",9} {"pipe/bench",10} {"pytorch",8} {"ours/pytorch",12}");
+            foreach (var model in models)
+            {
+                ct.ThrowIfCancellationRequested();
+                var parameters = TrainBenchmark.Parameters(model, set.Outputs);
+                var bench = Ratios.Median(TrainBenchmark.InBench(model, set, epochs, Path.Combine(dir.FullName, "ckpt-" + model), ct));
+                var inPipeline = InPipeline(pipeline, Path.Combine(dir.FullName, "store"), model, epochs, ct);
+                var torch = TrainBenchmark.PyTorch(peer, model, images, epochs, parameters);
+                var row = new Row(model, parameters, bench, inPipeline, torch);
+                rows.Add(row);
+                System.Console.Error.WriteLine(row.Text());
+            }
+        }
+        finally
+        {
+            try { dir.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+
+        // The headline: our in-pipeline speed against PyTorch's over the models both ran (geometric means).
+        var both = rows.Where(r => r.PyTorch.Absent is null && r.PyTorch.Value is > 0).ToArray();
+        var ours = GeoMean(both.Select(r => r.Pipeline));
+        var theirs = GeoMean(both.Select(r => r.PyTorch.Value!.Value));
+        var peerResult = both.Length == 0
+            ? PeerResult.Missing("pytorch", rows.Select(r => r.PyTorch.Absent).FirstOrDefault(a => a is not null) ?? "no model ran")
+            : new PeerResult($"pytorch (geometric mean over {both.Length} models)", theirs, null, null);
+        var agreement = rows.Select(r => r.Pipeline / r.Bench).ToArray();
+        var details = new JsonObject
+        {
+            ["images"] = images,
+            ["batch_size"] = TrainBenchmark.BatchSize,
+            ["threads"] = TrainBenchmark.Threads,
+            ["epochs"] = epochs,
+            ["warm_up_epochs"] = 1,
+            ["models"] = new JsonArray([.. rows.Select(r => (JsonNode)r.Json())]),
+            ["pipeline_over_bench_min"] = Math.Round(agreement.Min(), 3),
+            ["pipeline_over_bench_max"] = Math.Round(agreement.Max(), 3),
+            ["skipped"] = new JsonObject([.. Skipped.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
+            ["value_is"] = "geometric mean of our in-pipeline images/s over the models PyTorch also ran; peer_value: PyTorch's over the same models",
+            ["bench_measures"] = TrainBenchmark.OursMeasures + "; images in memory, on the benchmark's main thread",
+            ["pipeline_measures"] = "a child `fkd run` of kaggle-source (synthetic, the same number of rows), parse-kaggle and train with the same options; images/s = the stage's rows / its epoch_seconds, epochs after the first",
+            ["peer_measures"] = TrainBenchmark.PeerMeasures,
+        };
+        return BenchReport.Combine("train-all", Math.Round(both.Length == 0 ? GeoMean(rows.Select(r => r.Pipeline)) : ours, 1), "images/s",
+            peerResult, higherIsBetter: true, details);
+    }
+
+    private sealed record Row(string Model, long Parameters, double Bench, double Pipeline, PeerResult PyTorch)
+    {
+        public double? OursOverPyTorch => Ratios.Of(Pipeline, PyTorch.Absent is null ? PyTorch.Value : null, higherIsBetter: true);
+
+        public JsonObject Json() => new()
+        {
+            ["model"] = Model,
+            ["parameters"] = Parameters,
+            ["in_bench"] = Math.Round(Bench, 1),
+            ["in_pipeline"] = Math.Round(Pipeline, 1),
+            ["pipeline_over_bench"] = Math.Round(Pipeline / Bench, 3),
+            ["pytorch"] = PyTorch.Absent is null && PyTorch.Value is { } v ? Math.Round(v, 1) : null,
+            ["pytorch_absent"] = PyTorch.Absent,
+            ["ours_over_pytorch"] = OursOverPyTorch is { } r ? Math.Round(r, 3) : null,
+        };
+
+        public string Text() => string.Create(CultureInfo.InvariantCulture,
+            $"{Model,-13} {Parameters,12:N0} {Bench,8:F1} {Pipeline,9:F1} {Pipeline / Bench,10:F2} {(PyTorch.Absent is null ? PyTorch.Value?.ToString("F1", CultureInfo.InvariantCulture) : "absent"),8} {(OursOverPyTorch is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "n/a"),12}");
+    }
+
+    private static double GeoMean(IEnumerable<double> values)
+    {
+        var a = values.Where(v => v > 0 && double.IsFinite(v)).ToArray();
+        return a.Length == 0 ? double.NaN : Math.Exp(a.Average(Math.Log));
+    }
+
+    /// <summary>The pipeline each model runs in: the model, epochs and thread count come in as --set overrides.</summary>
+    private static string WritePipeline(string dir, int images)
+    {
+        var path = Path.Combine(dir, "train-speed.json");
+        var stages = new JsonObject
+        {
+            ["faces"] = new JsonObject { ["kind"] = "kaggle-source", ["params"] = new JsonObject { ["train_rows"] = images, ["test_rows"] = 1, ["seed"] = 42 } },
+            ["rows"] = new JsonObject { ["kind"] = "parse-kaggle", ["inputs"] = new JsonObject { ["csv"] = "faces/training.csv" } },
+            ["train"] = new JsonObject
+            {
+                ["kind"] = "train",
+                ["inputs"] = new JsonObject { ["train"] = "rows/faces.parquet" },
+                ["params"] = new JsonObject
+                {
+                    ["batch_size"] = TrainBenchmark.BatchSize, ["threads"] = TrainBenchmark.Threads, ["device"] = "cpu",
+                    ["schedule"] = "none", ["flip_tta"] = false,
+                },
+            },
+        };
+        File.WriteAllText(path, new JsonObject { ["name"] = "train-speed", ["description"] = "bench train --all: one training in a pipeline", ["stages"] = stages }.ToJsonString());
+        return path;
+    }
+
+    /// <summary>Images/s of the train stage's epochs after the first, in a child `fkd run`.</summary>
+    private static double InPipeline(string pipeline, string store, string model, int epochs, CancellationToken ct)
+    {
+        var (exe, dll) = ChildRun.Cli;
+        var run = ChildRun.Run(exe, [dll, "run", pipeline, "--store", store, "--json",
+            "--set", $"train.model={model}", "--set", $"train.epochs={epochs.ToString(CultureInfo.InvariantCulture)}"],
+            Path.GetDirectoryName(pipeline)!, null, ct);
+        var stage = run.Json?["stages"]?.AsArray().FirstOrDefault(x => x?["name"]?.GetValue<string>() == "train");
+        if (run.ExitCode != 0 || stage?["path"]?.GetValue<string>() is not { } entry)
+            throw new InvalidOperationException($"the pipeline run for {model} failed (exit {run.ExitCode}): {run.Stderr.Trim().Split('\n').LastOrDefault()}");
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(entry, "manifest.json")))!;
+        var trained = manifest["rows"]!.GetValue<long>();
+        var seconds = manifest["facts"]!["epoch_seconds"]!.GetValue<string>()
+            .Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+        if (seconds.Length < 2) throw new InvalidOperationException($"the pipeline's train stage ran {seconds.Length} epoch(s); 2 or more are needed");
+        return Ratios.Median(seconds.Skip(1).Select(x => trained / x));
+    }
+}

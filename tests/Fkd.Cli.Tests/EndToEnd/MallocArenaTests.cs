@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Fkd.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// The CLI restarts itself once with MALLOC_ARENA_MAX=1 (see OneMallocArena): checked on a live process, the
+/// `ui` server, through /proc/PID/environ: the environment of what now runs under the process id we started.
+/// </summary>
+public sealed class MallocArenaTests
+{
+    private static string? ArenaSettingOfALiveCli(string? preset)
+    {
+        var store = Directory.CreateTempSubdirectory("fkd-arena-");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Fkd.Cli.dll"), "ui", "--store", store.FullName, "--port", "0" })
+            psi.ArgumentList.Add(a);
+        psi.Environment.Remove("MALLOC_ARENA_MAX");
+        if (preset is not null) psi.Environment["MALLOC_ARENA_MAX"] = preset;
+        using var p = Process.Start(psi)!;
+        try
+        {
+            _ = p.StandardError.ReadToEndAsync();
+            var line = p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
+            Assert.StartsWith("http://127.0.0.1:", line);
+            var environ = File.ReadAllBytes($"/proc/{p.Id}/environ");
+            return Encoding.UTF8.GetString(environ).Split('\0')
+                .FirstOrDefault(v => v.StartsWith("MALLOC_ARENA_MAX=", StringComparison.Ordinal))?["MALLOC_ARENA_MAX=".Length..];
+        }
+        finally
+        {
+            try { p.Kill(entireProcessTree: true); p.WaitForExit(); } catch (InvalidOperationException) { }
+            try { store.Delete(true); } catch (IOException) { }
+        }
+    }
+
+    [LinuxFact]
+    public void The_cli_runs_with_one_malloc_arena() => Assert.Equal("1", ArenaSettingOfALiveCli(preset: null));
+
+    [LinuxFact]
+    public void A_setting_the_user_made_is_kept() => Assert.Equal("4", ArenaSettingOfALiveCli(preset: "4"));
+}
+
+/// <summary>glibc's malloc arenas and /proc are Linux's: elsewhere skipped, saying so.</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "glibc malloc arenas and /proc: Linux only";
+    }
+}
