@@ -50,26 +50,27 @@ public static class ReportPictures
         return Encode(surface);
     }
 
-    /// <summary>The mean image with every labelled keypoint of every row as a faint dot, and the per-keypoint means as rings.</summary>
-    public static byte[] MeanFaceWithCloud(IReadOnlyList<FaceRow> rows, int scale = 4)
+    /// <summary>
+    /// The mean image with every labelled keypoint of every row as a faint dot, and the per-keypoint means as rings:
+    /// from the per-pixel sums over the rows and each row's coordinates, so no image need be held.
+    /// </summary>
+    public static byte[] MeanFaceWithCloud(IReadOnlyList<double> pixelSums, IReadOnlyList<float[]> coords, int scale = 4)
     {
-        var mean = new double[Keypoints.PixelCount];
-        foreach (var r in rows) for (var i = 0; i < mean.Length; i++) mean[i] += r.Pixels[i];
-        var px = mean.Select(v => (byte)Math.Clamp(Math.Round(v / Math.Max(1, rows.Count)), 0, 255)).ToArray();
+        var px = pixelSums.Select(v => (byte)Math.Clamp(Math.Round(v / Math.Max(1, coords.Count)), 0, 255)).ToArray();
         var side = Keypoints.ImageSide * scale;
         using var surface = SKSurface.Create(new SKImageInfo(side, side));
         var canvas = surface.Canvas;
         using (var bmp = Gray(px))
         using (var image = SKImage.FromBitmap(bmp))
             canvas.DrawImage(image, new SKRect(0, 0, side, side), new SKSamplingOptions(SKFilterMode.Linear));
-        var alpha = (byte)Math.Clamp(4000 / Math.Max(1, rows.Count), 12, 160);
+        var alpha = (byte)Math.Clamp(4000 / Math.Max(1, coords.Count), 12, 160);
         using var paint = new SKPaint { IsAntialias = true };
         var sums = new double[Keypoints.CoordCount];
         var counts = new int[Keypoints.Count];
-        foreach (var r in rows)
+        foreach (var c in coords)
             for (var k = 0; k < Keypoints.Count; k++)
             {
-                var (x, y) = (r.Coords[2 * k], r.Coords[2 * k + 1]);
+                var (x, y) = (c[2 * k], c[2 * k + 1]);
                 if (float.IsNaN(x) || float.IsNaN(y)) continue;
                 paint.Color = FaceImages.ColourOf(k).WithAlpha(alpha);
                 canvas.DrawCircle((x + 0.5f) * scale, (y + 0.5f) * scale, 1.6f, paint);

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
 using Fkd.Stages.Dedup;
 using Fkd.Stages.Drawing;
 
@@ -15,18 +13,19 @@ public sealed record ReportSummary(int TrainRows, int TestRows, int FullRows, in
 
 /// <summary>
 /// Builds the exploratory data report: one self-contained XHTML-compatible HTML file, every picture
-/// an embedded base64 PNG, no scripts and no external resources.
+/// an embedded base64 PNG, no scripts and no external resources. Pure, on table digests (no images):
+/// the face tiles of the galleries are left in the draft for the rows' images to be fetched and drawn.
 /// </summary>
 public static class ReportBuilder
 {
     public static readonly string[] SectionIds = ["summary", "labels", "sources", "pixels", "meanface", "extremes", "duplicates", "outliers", "pca"];
 
-    public static (string Html, ReportSummary Summary) Build(
-        IReadOnlyList<FaceRow> train, IReadOnlyList<FaceRow>? test, IReadOnlyList<DuplicateGroup>? groups,
+    public static (ReportDraft Draft, ReportSummary Summary) Draft(
+        TableDigest train, TableDigest? test, IReadOnlyList<DuplicateGroup>? groups,
         IReadOnlyList<ReviewEntry>? review, ReportParams o, string title = "Facial keypoints: data report")
     {
-        test ??= [];
-        var h = new Html();
+        test ??= Empty;
+        var h = new ReportHtml();
         h.Raw("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
         h.Raw("<title>").Text(title).Raw("</title>\n<style>\n")
             .Raw("body { font-family: sans-serif; margin: 1.5em; color: #222; max-width: 1200px; }\n")
@@ -39,16 +38,16 @@ public static class ReportBuilder
         h.Raw("<h1>").Text(title).Raw("</h1>\n");
 
         // ---- Summary (filled at the end; numbers computed below)
-        var labelled = train.Select(r => r.Face.LabelledKeypoints).ToArray();
-        var isFour = train.Select(IsFourPattern).ToArray();
+        var rows = train.Rows;
+        var labelled = train.Labelled;
+        var isFour = train.IsFour;
         var full = labelled.Count(n => n == Keypoints.Count);
         var four = isFour.Count(b => b);
-        groups ??= Duplicates.Merge(train).Groups;
-        var groupsComputed = groups.Count;
+        groups ??= Duplicates.Plan(rows).Groups;
         var flagged = review?.Where(r => r.Flagged).OrderByDescending(r => r.Score).ToArray() ?? [];
 
         // PCA + adversarial validation
-        var (pcaPng, auc, share1, share2, pcaNote) = PcaSection(train, test, o);
+        var (pcaPng, auc, share1, share2, pcaNote) = PcaSection(train.PcaRows, test.PcaRows, o);
 
         h.Raw("<section id=\"summary\">\n<h2>Summary</h2>\n<table>\n");
         Row(h, "training rows", train.Count);
@@ -63,7 +62,7 @@ public static class ReportBuilder
         h.Raw("</table>\n</section>\n");
 
         // ---- Label availability
-        var counts = Enumerable.Range(0, Keypoints.Count).Select(k => train.Count(r => !float.IsNaN(r.Coords[2 * k]) && !float.IsNaN(r.Coords[2 * k + 1]))).ToArray();
+        var counts = Enumerable.Range(0, Keypoints.Count).Select(k => rows.Count(r => !float.IsNaN(r.Coords[2 * k]) && !float.IsNaN(r.Coords[2 * k + 1]))).ToArray();
         h.Raw("<section id=\"labels\">\n<h2>Label availability per keypoint</h2>\n");
         h.Img(ReportPictures.LabelAvailabilityChart(counts, train.Count), "label availability per keypoint");
         h.Raw("<table>\n<tr><th class=\"l\">keypoint</th><th>rows labelled</th><th>%</th></tr>\n");
@@ -82,8 +81,8 @@ public static class ReportBuilder
 
         // ---- Pixel histograms
         h.Raw("<section id=\"pixels\">\n<h2>Pixel histograms, train vs test</h2>\n");
-        var (histTrain, meanTrain, sdTrain) = Histogram(train);
-        var (histTest, meanTest, sdTest) = test.Count > 0 ? Histogram(test) : (null, double.NaN, double.NaN);
+        var (histTrain, meanTrain, sdTrain) = Histogram(train.GreyCounts);
+        var (histTest, meanTest, sdTest) = test.Count > 0 ? Histogram(test.GreyCounts) : (null, double.NaN, double.NaN);
         h.Img(ReportPictures.PixelHistograms(histTrain, histTest), "pixel histograms");
         h.Raw("<p>").Text($"train: mean grey {F(meanTrain, "F1")}, sd {F(sdTrain, "F1")}" +
             (test.Count > 0 ? $"; test: mean grey {F(meanTest, "F1")}, sd {F(sdTest, "F1")}" : "; no test rows")).Raw("</p>\n</section>\n");
@@ -92,36 +91,37 @@ public static class ReportBuilder
         h.Raw("<section id=\"meanface\">\n<h2>Mean face with the keypoint cloud</h2>\n<p>")
          .Text("Mean training image; every labelled keypoint of every row as a faint dot (subject's left green, right red, centre yellow); white rings at the per-keypoint means.")
          .Raw("</p>\n");
-        h.Img(ReportPictures.MeanFaceWithCloud(train), "mean face with keypoint cloud");
+        h.Img(ReportPictures.MeanFaceWithCloud(train.PixelSums, [.. rows.Select(r => r.Coords)]), "mean face with keypoint cloud");
         h.Raw("</section>\n");
 
         // ---- Extremes
         h.Raw("<section id=\"extremes\">\n<h2>Extreme coordinates</h2>\n<p>").Text("Rows with the smallest and largest x and y of a few keypoints (the keypoint ringed in cyan).").Raw("</p>\n");
         foreach (var k in o.ExtremeKeypoints.Where(k => k is >= 0 and < Keypoints.Count))
         {
-            var have = train.Where(r => !float.IsNaN(r.Coords[2 * k])).ToArray();
+            var have = Enumerable.Range(0, rows.Length).Where(i => !float.IsNaN(rows[i].Coords[2 * k])).ToArray();
             if (have.Length == 0) continue;
             h.Raw("<div>\n");
             foreach (var (label, axis, max) in new[] { ("min x", 0, false), ("max x", 0, true), ("min y", 1, false), ("max y", 1, true) })
             {
-                var r = max ? have.MaxBy(r => r.Coords[2 * k + axis])! : have.MinBy(r => r.Coords[2 * k + axis])!;
-                h.Figure(ReportPictures.FaceTile(r.Pixels, r.Coords, 2, k),
-                    $"{Keypoints.Names[k]} {label} = {F(r.Coords[2 * k + axis], "F1")} (row {r.Id})");
+                var i = max ? have.MaxBy(i => rows[i].Coords[2 * k + axis]) : have.MinBy(i => rows[i].Coords[2 * k + axis]);
+                var r = rows[i];
+                h.Tile(i, r.Coords, $"{Keypoints.Names[k]} {label} = {F(r.Coords[2 * k + axis], "F1")} (row {r.Id})", highlight: k);
             }
             h.Raw("</div>\n");
         }
         h.Raw("</section>\n");
 
         // ---- Duplicate groups
-        var byId = train.GroupBy(r => r.Id).ToDictionary(g => g.Key, g => g.First());
+        // Row indices: the first row of each id, and (below) of each hash, as the galleries show them.
+        var byId = FirstRowOf(rows, r => r.Id);
         h.Raw("<section id=\"duplicates\">\n<h2>Duplicate groups</h2>\n<p>")
          .Text($"{groups.Count} groups of byte-identical images ({groups.Sum(g => g.Ids.Length)} rows); showing up to {o.MaxGroups}, the groups whose labels disagree most first.")
          .Raw("</p>\n");
-        foreach (var (g, spread) in groups.Select(g => (g, Spread(g, byId))).OrderByDescending(x => x.Item2).Take(o.MaxGroups))
+        foreach (var (g, spread) in groups.Select(g => (g, Spread(g, rows, byId))).OrderByDescending(x => x.Item2).Take(o.MaxGroups))
         {
             h.Raw("<div class=\"group\">\n<p>").Text($"hash {g.Hash[..12]}…, {g.Ids.Length} rows, largest label disagreement {F(spread, "F1")} px").Raw("</p>\n");
             foreach (var id in g.Ids)
-                if (byId.TryGetValue(id, out var r)) h.Figure(ReportPictures.FaceTile(r.Pixels, r.Coords), $"row {id}");
+                if (byId.TryGetValue(id, out var i)) h.Tile(i, rows[i].Coords, $"row {id}");
             h.Raw("</div>\n");
         }
         h.Raw("</section>\n");
@@ -131,13 +131,13 @@ public static class ReportBuilder
         if (review is null) h.Raw("<p>").Text("No review input (outliers stage) given.").Raw("</p>\n");
         else
         {
-            var byHash = train.GroupBy(r => r.Hash).ToDictionary(g => g.Key, g => g.First());
+            var byHash = FirstRowOf(rows, r => r.Hash);
             h.Raw("<p>").Text($"{flagged.Length} of {review.Count} reviewed rows flagged; highest scores first (up to {o.MaxOutliers}).").Raw("</p>\n");
             foreach (var f in flagged.Take(o.MaxOutliers))
             {
-                var r = byId.GetValueOrDefault(f.Id) is { } x && x.Hash == f.Hash ? x : byHash.GetValueOrDefault(f.Hash);
-                if (r is null) continue;
-                h.Figure(ReportPictures.FaceTile(r.Pixels, r.Coords), $"row {f.Id}, score {F(f.Score, "F1")}: {f.Reasons}");
+                var i = byId.TryGetValue(f.Id, out var x) && rows[x].Hash == f.Hash ? x : byHash.GetValueOrDefault(f.Hash, -1);
+                if (i < 0) continue;
+                h.Tile(i, rows[i].Coords, $"row {f.Id}, score {F(f.Score, "F1")}: {f.Reasons}");
             }
         }
         h.Raw("</section>\n");
@@ -147,19 +147,24 @@ public static class ReportBuilder
         h.Img(pcaPng, "PCA scatter, train vs test");
         h.Raw("</section>\n</body>\n</html>\n");
 
-        return (h.ToString(), new ReportSummary(train.Count, test.Count, full, four, groups.Count, groups.Sum(g => g.Ids.Length),
+        return (h.ToDraft(), new ReportSummary(train.Count, test.Count, full, four, groups.Count, groups.Sum(g => g.Ids.Length),
             flagged.Length, auc, share1, share2));
     }
 
-    private static (byte[] Png, double Auc, double Share1, double Share2, string Note) PcaSection(IReadOnlyList<FaceRow> train, IReadOnlyList<FaceRow> test, ReportParams o)
+    private static readonly TableDigest Empty = new TableDigest.Builder([], 1).ToDigest();
+
+    private static Dictionary<TKey, int> FirstRowOf<TKey>(ImmutableArray<RowLabel> rows, Func<RowLabel, TKey> key) where TKey : notnull
     {
-        // Evenly spaced subsample of each set when large, in proportion.
-        var total = train.Count + test.Count;
-        var keep = total <= o.MaxRowsForPca ? 1.0 : (double)o.MaxRowsForPca / total;
-        static IReadOnlyList<FaceRow> Take(IReadOnlyList<FaceRow> rows, double keep) =>
-            keep >= 1 ? rows : Enumerable.Range(0, (int)(rows.Count * keep)).Select(i => rows[(int)(i / keep)]).ToArray();
-        var tr = Take(train, keep); var te = Take(test, keep);
-        var all = tr.Concat(te).Select(r => Pca.Downsample(r.Pixels, o.PcaSide)).ToArray();
+        var first = new Dictionary<TKey, int>();
+        for (var i = 0; i < rows.Length; i++) first.TryAdd(key(rows[i]), i);
+        return first;
+    }
+
+    /// <param name="tr">The block-averaged training images of <see cref="PcaSample"/>'s rows, in row order.</param>
+    /// <param name="te">The same of the test rows.</param>
+    private static (byte[] Png, double Auc, double Share1, double Share2, string Note) PcaSection(IReadOnlyList<double[]> tr, IReadOnlyList<double[]> te, ReportParams o)
+    {
+        var all = tr.Concat(te).ToArray();
         if (all.Length < 3) return (ReportPictures.PcaScatter([], [], 0, 0), double.NaN, 0, 0, "Too few rows for PCA.");
         var pca = Pca.Fit(all, Math.Max(2, o.Components), seed: o.Seed);
         var proj = all.Select(x => pca.Project(x, Math.Max(2, o.Components))).ToArray();
@@ -175,17 +180,10 @@ public static class ReportBuilder
         return (png, auc, s1, s2, note);
     }
 
-    private static bool IsFourPattern(FaceRow r)
+    /// <summary>Shares of the grey levels, their mean and standard deviation, from the counts.</summary>
+    private static (double[] Hist, double Mean, double Sd) Histogram(double[] counts)
     {
-        for (var k = 0; k < Keypoints.Count; k++)
-            if (float.IsNaN(r.Coords[2 * k]) == Keypoints.FourKeypointSubset.Contains(k)) return false;
-        return true;
-    }
-
-    private static (double[] Hist, double Mean, double Sd) Histogram(IReadOnlyList<FaceRow> rows)
-    {
-        var h = new double[256];
-        foreach (var r in rows) foreach (var b in r.Pixels) h[b]++;
+        var h = (double[])counts.Clone();
         var n = h.Sum();
         double m = 0, m2 = 0;
         for (var i = 0; i < 256; i++) { m += i * h[i]; m2 += (double)i * i * h[i]; }
@@ -195,9 +193,9 @@ public static class ReportBuilder
     }
 
     /// <summary>Largest per-coordinate range (px) among a duplicate group's labels.</summary>
-    private static double Spread(DuplicateGroup g, Dictionary<long, FaceRow> byId)
+    private static double Spread(DuplicateGroup g, ImmutableArray<RowLabel> train, Dictionary<long, int> byId)
     {
-        var rows = g.Ids.Where(byId.ContainsKey).Select(id => byId[id]).ToArray();
+        var rows = g.Ids.Where(byId.ContainsKey).Select(id => train[byId[id]]).ToArray();
         var best = 0.0;
         for (var c = 0; c < Keypoints.CoordCount; c++)
         {
@@ -207,29 +205,8 @@ public static class ReportBuilder
         return best;
     }
 
-    private static void Row(Html h, string name, object value) =>
+    private static void Row(ReportHtml h, string name, object value) =>
         h.Raw("<tr><td class=\"l\">").Text(name).Raw("</td><td>").Text(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "").Raw("</td></tr>\n");
 
     private static string F(double v, string fmt) => v.ToString(fmt, CultureInfo.InvariantCulture);
-
-    /// <summary>A tiny HTML writer: text is always escaped, images are data URIs.</summary>
-    private sealed class Html
-    {
-        private readonly StringBuilder _sb = new();
-        public Html Raw(string s) { _sb.Append(s); return this; }
-        public Html Text(string s) { _sb.Append(WebUtility.HtmlEncode(s)); return this; }
-        public Html Img(byte[] png, string alt)
-        {
-            _sb.Append("<img alt=\"").Append(WebUtility.HtmlEncode(alt)).Append("\" src=\"data:image/png;base64,")
-               .Append(Convert.ToBase64String(png)).Append("\" />\n");
-            return this;
-        }
-        public Html Figure(byte[] png, string caption)
-        {
-            Raw("<figure>");
-            Img(png, caption);
-            return Raw("<figcaption>").Text(caption).Raw("</figcaption></figure>\n");
-        }
-        public override string ToString() => _sb.ToString();
-    }
 }

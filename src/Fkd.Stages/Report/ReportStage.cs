@@ -8,22 +8,23 @@ namespace Fkd.Stages.Report;
 /// Exploratory data report: one self-contained report.html (pictures embedded as PNG data URIs,
 /// no scripts) with label availability, the two-source pattern, pixel histograms, the mean face
 /// with the keypoint cloud, galleries of extreme coordinates, duplicate groups and flagged
-/// outliers, and a PCA of train vs test with an adversarial-validation ROC AUC.
+/// outliers, and a PCA of train vs test with an adversarial-validation ROC AUC. Streams
+/// (<see cref="ReportStream"/>): images are never all in memory.
 /// </summary>
 public sealed class ReportStage() : FaceStage<ReportParams>("eda-report", 1, "self-contained HTML report on the data: labels, sources, pixels, duplicates, outliers, train vs test", Reads, Writes)
 {
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, ReportParams o, CancellationToken ct)
     {
-        var train = await ReadFaces(ctx, "train", ct);
-        var test = ctx.OptionalInput("test") is not null ? await ReadFaces(ctx, "test", ct) : ImmutableArray<FaceRow>.Empty;
         IReadOnlyList<DuplicateGroup>? groups = ctx.OptionalInput("groups") is { } g ? DuplicateGroups.Read(g.Path) : null;
         ImmutableArray<ReviewEntry>? review = ctx.OptionalInput("review") is { } rv
             ? [.. (await ReviewTable.ReadAsync(rv.Path, ct)).Select(r => new ReviewEntry(r.Id, r.Hash, r.Score, r.Flagged, r.Reasons))]
             : null;
-        var (html, s) = ReportBuilder.Build(train, test, groups, review, o);
+        var run = await ReportStream.RunAsync(ctx.Input("train").Path, ctx.OptionalInput("test")?.Path, groups, review, o, ct);
+        var (html, s) = (run.Html, run.Summary);
         await File.WriteAllTextAsync(ctx.Output("report.html"), html, ct);
         ctx.Log.Information("Report: {Train} train rows ({Full} full, {Four} with 4), {Test} test; {Groups} duplicate groups; {Flagged} flagged; adversarial AUC {Auc:F3}",
             s.TrainRows, s.FullRows, s.FourRows, s.TestRows, s.DuplicateGroups, s.FlaggedRows, s.AdversarialAuc);
+        ctx.Log.Debug("Report streamed {Groups} row groups; held at most {Held} rows ({Images} gallery images)", run.RowGroupsRead, run.PeakRowsHeld, run.GalleryImages);
         return StageOutcome.Of(s.TrainRows, ("test_rows", s.TestRows), ("full_rows", s.FullRows), ("four_rows", s.FourRows),
             ("duplicate_groups", s.DuplicateGroups), ("flagged", s.FlaggedRows),
             ("adversarial_auc", double.IsNaN(s.AdversarialAuc) ? "n/a" : s.AdversarialAuc.ToString("F3", CultureInfo.InvariantCulture)),

@@ -21,11 +21,16 @@ public sealed class ReportFixture : IDisposable
     {
         Directory.CreateDirectory(Dir);
         Data = SyntheticFaces.Generate(new SyntheticOptions(TrainRows: 300, TestRows: 80, Seed: 3, DuplicateGroups: 4, WrongLabels: 6, BlankImages: 1));
-        var train = Data.Train.Select((f, i) => new FaceRow(f.Id, i + 2, ImageHash.HexOf(f.Pixels), f.Pixels, f.Coords, FaceRow.NoTags)).ToArray();
-        var test = Data.Test.Select((f, i) => new FaceRow(f.Id, i + 2, ImageHash.HexOf(f.Pixels), f.Pixels, f.Coords, FaceRow.NoTags)).ToArray();
+        var train = ReportStreamTests.Rows(Data.Train);
+        var test = ReportStreamTests.Rows(Data.Test);
         var checks = OutlierScoring.Score(train.Select(r => r.Coords).ToArray(), new OutlierParams());
         var review = train.Select((r, i) => new ReviewEntry(r.Id, r.Hash, checks[i].Score, checks[i].Flagged, checks[i].Reasons)).ToArray();
-        (Html, Summary) = ReportBuilder.Build(train, test, null, review, new ReportParams());
+        // Through the stage's streaming path, in row groups of 64.
+        string trainPath = Path.Combine(Dir, "train.parquet"), testPath = Path.Combine(Dir, "test.parquet");
+        FaceTable.WriteAsync(trainPath, train, new Dictionary<string, string>(), rowGroupSize: 64).GetAwaiter().GetResult();
+        FaceTable.WriteAsync(testPath, test, new Dictionary<string, string>(), rowGroupSize: 64).GetAwaiter().GetResult();
+        var run = ReportStream.RunAsync(trainPath, testPath, null, review, new ReportParams(), CancellationToken.None).GetAwaiter().GetResult();
+        (Html, Summary) = (run.Html, run.Summary);
         File.WriteAllText(HtmlPath, Html);
     }
 
