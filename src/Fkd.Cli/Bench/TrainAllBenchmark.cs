@@ -5,7 +5,8 @@ using Fkd.Stages.Train;
 namespace Fkd.Cli.Bench;
 
 /// <summary>
-/// `bench train --all`: every model's training images/s three ways, on the same number of synthetic faces,
+/// `bench train --all`: every model's training images/s three ways, on the same number of synthetic faces (more for a
+/// fast model, so that an epoch lasts a few seconds),
 /// batch 64, 2 threads, CPU, epochs after the first: in the benchmark (<see cref="Trainer.Train"/> on this
 /// process's main thread, images in memory), in a pipeline (a child `fkd run` of source, parse and train, the
 /// train stage reading its pixel file on a pool thread, as every real run does; from the stage's epoch_seconds),
@@ -22,23 +23,32 @@ public static class TrainAllBenchmark
     public static BenchReport Run(BenchSettings s, IPeerRunner peer, CancellationToken ct)
     {
         var images = s.Quick ? 128 : 192;
+        var epochSeconds = s.Quick ? 1.5 : 4.0;
         var epochs = 1 + s.RepeatsOr(2, 1);
         var models = Fkd.Stages.Torch.ModelFactory.Names.Where(m => !Skipped.ContainsKey(m)).ToArray();
-        var set = TrainBenchmark.MakeSet(images);
+        var sets = new Dictionary<int, TrainingSet> { [images] = TrainBenchmark.MakeSet(images) };
         var dir = Directory.CreateTempSubdirectory("fkd-bench-train-all-");
         var rows = new List<Row>();
         try
         {
-            var pipeline = WritePipeline(dir.FullName, images);
-            System.Console.Error.WriteLine($"{"model",-13} {"params",12} {"bench",8} {"pipeline",9} {"pipe/bench",10} {"pytorch",8} {"ours/pytorch",12}");
+            var pipeline = WritePipeline(dir.FullName);
+            System.Console.Error.WriteLine($"{"model",-13} {"params",12} {"images",6} {"bench",8} {"pipeline",9} {"pipe/bench",10} {"pytorch",8} {"ours/pytorch",12}");
             foreach (var model in models)
             {
                 ct.ThrowIfCancellationRequested();
-                var parameters = TrainBenchmark.Parameters(model, set.Outputs);
-                var bench = Ratios.Median(TrainBenchmark.InBench(model, set, epochs, Path.Combine(dir.FullName, "ckpt-" + model), ct));
-                var inPipeline = InPipeline(pipeline, Path.Combine(dir.FullName, "store"), model, epochs, ct);
-                var torch = TrainBenchmark.PyTorch(peer, model, images, epochs, parameters);
-                var row = new Row(model, parameters, bench, inPipeline, torch);
+                var parameters = TrainBenchmark.Parameters(model, Fkd.Stages.Faces.Keypoints.CoordCount);
+                // A fast model gets more images, so that an epoch lasts long enough to time (a few batches of a small
+                // model take tens of milliseconds, where start-up and the clock's grain would decide the figure).
+                var bench = Ratios.Median(TrainBenchmark.InBench(model, sets[images], epochs, Path.Combine(dir.FullName, "probe-" + model), ct));
+                var n = ImagesFor(bench, images, epochSeconds);
+                if (n != images)
+                {
+                    if (!sets.TryGetValue(n, out var bigger)) sets[n] = bigger = TrainBenchmark.MakeSet(n);
+                    bench = Ratios.Median(TrainBenchmark.InBench(model, bigger, epochs, Path.Combine(dir.FullName, "ckpt-" + model), ct));
+                }
+                var inPipeline = InPipeline(pipeline, Path.Combine(dir.FullName, "store"), model, n, epochs, ct);
+                var torch = TrainBenchmark.PyTorch(peer, model, n, epochs, parameters);
+                var row = new Row(model, parameters, n, bench, inPipeline, torch);
                 rows.Add(row);
                 System.Console.Error.WriteLine(row.Text());
             }
@@ -58,7 +68,8 @@ public static class TrainAllBenchmark
         var agreement = rows.Select(r => r.Pipeline / r.Bench).ToArray();
         var details = new JsonObject
         {
-            ["images"] = images,
+            ["images_at_least"] = images,
+            ["epoch_seconds_aimed_at"] = epochSeconds,
             ["batch_size"] = TrainBenchmark.BatchSize,
             ["threads"] = TrainBenchmark.Threads,
             ["epochs"] = epochs,
@@ -76,7 +87,14 @@ public static class TrainAllBenchmark
             peerResult, higherIsBetter: true, details);
     }
 
-    private sealed record Row(string Model, long Parameters, double Bench, double Pipeline, PeerResult PyTorch)
+    /// <summary>Images for an epoch of about <paramref name="seconds"/> at <paramref name="rate"/> images/s: whole batches, at least <paramref name="least"/>, at most 4,096.</summary>
+    public static int ImagesFor(double rate, int least, double seconds)
+    {
+        var batches = (int)Math.Ceiling(rate * seconds / TrainBenchmark.BatchSize);
+        return Math.Clamp(batches * TrainBenchmark.BatchSize, least, 4096);
+    }
+
+    private sealed record Row(string Model, long Parameters, int Images, double Bench, double Pipeline, PeerResult PyTorch)
     {
         public double? OursOverPyTorch => Ratios.Of(Pipeline, PyTorch.Absent is null ? PyTorch.Value : null, higherIsBetter: true);
 
@@ -84,6 +102,7 @@ public static class TrainAllBenchmark
         {
             ["model"] = Model,
             ["parameters"] = Parameters,
+            ["images"] = Images,
             ["in_bench"] = Math.Round(Bench, 1),
             ["in_pipeline"] = Math.Round(Pipeline, 1),
             ["pipeline_over_bench"] = Math.Round(Pipeline / Bench, 3),
@@ -93,7 +112,7 @@ public static class TrainAllBenchmark
         };
 
         public string Text() => string.Create(CultureInfo.InvariantCulture,
-            $"{Model,-13} {Parameters,12:N0} {Bench,8:F1} {Pipeline,9:F1} {Pipeline / Bench,10:F2} {(PyTorch.Absent is null ? PyTorch.Value?.ToString("F1", CultureInfo.InvariantCulture) : "absent"),8} {(OursOverPyTorch is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "n/a"),12}");
+            $"{Model,-13} {Parameters,12:N0} {Images,6} {Bench,8:F1} {Pipeline,9:F1} {Pipeline / Bench,10:F2} {(PyTorch.Absent is null ? PyTorch.Value?.ToString("F1", CultureInfo.InvariantCulture) : "absent"),8} {(OursOverPyTorch is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "n/a"),12}");
     }
 
     private static double GeoMean(IEnumerable<double> values)
@@ -102,13 +121,13 @@ public static class TrainAllBenchmark
         return a.Length == 0 ? double.NaN : Math.Exp(a.Average(Math.Log));
     }
 
-    /// <summary>The pipeline each model runs in: the model, epochs and thread count come in as --set overrides.</summary>
-    private static string WritePipeline(string dir, int images)
+    /// <summary>The pipeline each model runs in: the image count, model and epochs come in as --set overrides.</summary>
+    private static string WritePipeline(string dir)
     {
         var path = Path.Combine(dir, "train-speed.json");
         var stages = new JsonObject
         {
-            ["faces"] = new JsonObject { ["kind"] = "kaggle-source", ["params"] = new JsonObject { ["train_rows"] = images, ["test_rows"] = 1, ["seed"] = 42 } },
+            ["faces"] = new JsonObject { ["kind"] = "kaggle-source", ["params"] = new JsonObject { ["test_rows"] = 1, ["seed"] = 42 } },
             ["rows"] = new JsonObject { ["kind"] = "parse-kaggle", ["inputs"] = new JsonObject { ["csv"] = "faces/training.csv" } },
             ["train"] = new JsonObject
             {
@@ -126,10 +145,11 @@ public static class TrainAllBenchmark
     }
 
     /// <summary>Images/s of the train stage's epochs after the first, in a child `fkd run`.</summary>
-    private static double InPipeline(string pipeline, string store, string model, int epochs, CancellationToken ct)
+    private static double InPipeline(string pipeline, string store, string model, int images, int epochs, CancellationToken ct)
     {
         var (exe, dll) = ChildRun.Cli;
         var run = ChildRun.Run(exe, [dll, "run", pipeline, "--store", store, "--json",
+            "--set", $"faces.train_rows={images.ToString(CultureInfo.InvariantCulture)}",
             "--set", $"train.model={model}", "--set", $"train.epochs={epochs.ToString(CultureInfo.InvariantCulture)}"],
             Path.GetDirectoryName(pipeline)!, null, ct);
         var stage = run.Json?["stages"]?.AsArray().FirstOrDefault(x => x?["name"]?.GetValue<string>() == "train");

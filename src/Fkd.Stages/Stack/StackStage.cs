@@ -9,7 +9,10 @@ namespace Fkd.Stages.Stack;
 /// first <c>oof.Count / models</c> files are model 0's folds, and so on; <c>predict</c> holds one
 /// file per model in the same model order. The truth table's images are never held (read a row group at a time).
 /// </summary>
-public sealed class StackStage() : FaceStage<StackParams>("stack", 2, "ridge or elastic-net meta-regressor on out-of-fold predictions of several models", Reads, Writes)
+// Version 3: a model that predicts only some coordinates (targets "four": 8 of the 30) gets features for those only, and
+// with pairwise their 28 products (8C2) instead of all 435; the 22 missing coordinates and their products were constant
+// columns that changed no prediction but filled weights.parquet (and the features fact) with dead rows.
+public sealed class StackStage() : FaceStage<StackParams>("stack", 3, "ridge or elastic-net meta-regressor on out-of-fold predictions of several models", Reads, Writes)
 {
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, StackParams o, CancellationToken ct)
     {
@@ -66,7 +69,8 @@ public sealed class StackStage() : FaceStage<StackParams>("stack", 2, "ridge or 
         await PredictionTable.WriteAsync(ctx.Output("predictions.parquet"), stacked, MetadataFor(ctx), ct);
         await WriteWeights(ctx.Output("weights.parquet"), fit, MetadataFor(ctx), ct);
 
-        facts.AddRange([("features", StackFeatures.PerModel(features) * models), ("oof_rows", truth.Count), ("folds", folds)]);
+        facts.AddRange([("features", fit.Layout.Count), ("oof_rows", truth.Count), ("folds", folds)]);
+        for (var m = 0; m < models; m++) facts.Add(($"coordinates_m{m}", fit.Layout.Coords[m].Length));
         for (var m = 0; m < models; m++)
             facts.Add(($"oof_rmse_m{m}", F(Rmse.Of(truth.Select(t => (t.Id, t.Coords)), oof[m]).Overall)));
         var fitted = truth.ToDictionary(t => t.Id, t => fit.Predict([.. oof.Select(o => o[t.Id])]));
@@ -81,7 +85,7 @@ public sealed class StackStage() : FaceStage<StackParams>("stack", 2, "ridge or 
     /// <summary>Long format: per output coordinate, one row per feature and one <c>(intercept)</c> row; weight per standard deviation and coefficient in the feature's own units.</summary>
     private static Task WriteWeights(string path, StackModel fit, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
     {
-        var names = StackFeatures.Names(fit.Models, fit.Features);
+        var names = fit.Layout.Names();
         var coord = new List<string>(); var feature = new List<string>(); var weight = new List<double>(); var coef = new List<double>(); var rows = new List<int>();
         for (var c = 0; c < fit.Fits.Length; c++)
         {

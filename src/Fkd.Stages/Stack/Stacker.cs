@@ -1,67 +1,26 @@
 namespace Fkd.Stages.Stack;
 
-/// <summary>
-/// The meta-regressor's features for one face from several models' 30 predicted coordinates each:
-/// <c>linear</c> = the 30 per model (as (x − 48)/48); <c>pairwise</c> adds, per model, the 435
-/// products of each pair of its own 30 (no cross-model products, so the count grows linearly with models).
-/// </summary>
-public static class StackFeatures
+/// <summary>A fitted stack: its features' layout, one ridge or elastic-net fit per output coordinate (null where no training row was labelled) and the values that fill missing features.</summary>
+public sealed record StackModel(StackLayout Layout, RidgeFit?[] Fits, double[] Fill)
 {
-    public const int Base = Keypoints.CoordCount;
-    public const int Pairs = Base * (Base - 1) / 2;
+    public int Models => Layout.Models;
 
-    public static int PerModel(StackFeatureSet features) => features == StackFeatureSet.Pairwise ? Base + Pairs : Base;
-
-    public static ImmutableArray<string> Names(int models, StackFeatureSet features)
-    {
-        var b = ImmutableArray.CreateBuilder<string>();
-        for (var m = 0; m < models; m++)
-        {
-            foreach (var c in Keypoints.Columns) b.Add($"m{m}:{c}");
-            if (features == StackFeatureSet.Pairwise)
-                for (var i = 0; i < Base; i++)
-                    for (var j = i + 1; j < Base; j++) b.Add($"m{m}:{Keypoints.Columns[i]}*{Keypoints.Columns[j]}");
-        }
-        return b.ToImmutable();
-    }
-
-    /// <summary>One feature row; NaN where a model gives no coordinate (filled by the caller).</summary>
-    public static double[] Row(IReadOnlyList<float[]> perModel, StackFeatureSet features)
-    {
-        var per = PerModel(features);
-        var row = new double[perModel.Count * per];
-        for (var m = 0; m < perModel.Count; m++)
-        {
-            var off = m * per;
-            for (var c = 0; c < Base; c++) row[off + c] = (perModel[m][c] - 48.0) / 48.0;
-            if (features != StackFeatureSet.Pairwise) continue;
-            var k = off + Base;
-            for (var i = 0; i < Base; i++)
-                for (var j = i + 1; j < Base; j++) row[k++] = row[off + i] * row[off + j];
-        }
-        return row;
-    }
-}
-
-/// <summary>A fitted stack: one ridge or elastic-net fit per output coordinate (null where no training row was labelled) and the values that fill missing features.</summary>
-public sealed record StackModel(StackFeatureSet Features, int Models, RidgeFit?[] Fits, double[] Fill)
-{
     /// <summary>
     /// Pure. <paramref name="oof"/>[row][model] holds each model's out-of-fold coordinates for a
     /// training row, <paramref name="truth"/>[row] its labels (NaN = unlabelled). <paramref name="l1Ratio"/>
     /// 0 = ridge, (0, 1] = elastic net with that share of L1.
     /// </summary>
     public static StackModel Fit(IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, StackFeatureSet features, double alpha, double l1Ratio = 0) =>
-        Prepared.Of(oof, truth, features).Solve(alpha, l1Ratio);
+        Prepared.Of(oof, truth, StackLayout.Of(oof, features)).Solve(alpha, l1Ratio);
 
     /// <summary>A stack's features and regression problem, ready to be solved for several penalties.</summary>
-    public sealed record Prepared(StackFeatureSet Features, int Models, double[] Fill, LinearProblem Problem)
+    public sealed record Prepared(StackLayout Layout, double[] Fill, LinearProblem Problem)
     {
-        public static Prepared Of(IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, StackFeatureSet features)
+        public static Prepared Of(IReadOnlyList<IReadOnlyList<float[]>> oof, IReadOnlyList<float[]> truth, StackLayout layout)
         {
             if (oof.Count != truth.Count) throw new ArgumentException("one truth row per out-of-fold row");
             if (oof.Count == 0) throw new ArgumentException("no out-of-fold rows to fit on");
-            var x = oof.Select(r => StackFeatures.Row(r, features)).ToArray();
+            var x = oof.Select(layout.Row).ToArray();
             var p = x[0].Length;
             var fill = new double[p];
             for (var j = 0; j < p; j++)
@@ -72,11 +31,11 @@ public sealed record StackModel(StackFeatureSet Features, int Models, RidgeFit?[
             }
             foreach (var r in x) Impute(r, fill);
             var targets = Enumerable.Range(0, Keypoints.CoordCount).Select(c => truth.Select(t => (double)t[c]).ToArray()).ToArray();
-            return new Prepared(features, oof[0].Count, fill, LinearProblem.Prepare(x, targets));
+            return new Prepared(layout, fill, LinearProblem.Prepare(x, targets));
         }
 
         public StackModel Solve(double alpha, double l1Ratio = 0, StackModel? warm = null) =>
-            new(Features, Models, Problem.Solve(alpha, l1Ratio, warm?.Fits), Fill);
+            new(Layout, Problem.Solve(alpha, l1Ratio, warm?.Fits), Fill);
     }
 
     /// <summary>
@@ -93,12 +52,13 @@ public sealed record StackModel(StackFeatureSet Features, int Models, RidgeFit?[
         var distinct = folds.Distinct().Order().ToArray();
         if (distinct.Length < 2) throw new ArgumentException("choosing alpha needs rows from at least two folds");
         var path = Enumerable.Range(0, alphas.Count).OrderByDescending(a => alphas[a]).ToArray();
+        var layout = StackLayout.Of(oof, features); // every fold's fit lays its features out alike
         var sse = new double[distinct.Length, alphas.Count];
         var count = new long[distinct.Length, alphas.Count];
         Parallel.For(0, distinct.Length, k =>
         {
             var train = Enumerable.Range(0, oof.Count).Where(i => folds[i] != distinct[k]).ToArray();
-            var prepared = Prepared.Of([.. train.Select(i => oof[i])], [.. train.Select(i => truth[i])], features);
+            var prepared = Prepared.Of([.. train.Select(i => oof[i])], [.. train.Select(i => truth[i])], layout);
             StackModel? previous = null;
             foreach (var a in path)
             {
@@ -125,8 +85,7 @@ public sealed record StackModel(StackFeatureSet Features, int Models, RidgeFit?[
 
     public float[] Predict(IReadOnlyList<float[]> perModel)
     {
-        if (perModel.Count != Models) throw new ArgumentException($"expected {Models} models' predictions, got {perModel.Count}");
-        var row = StackFeatures.Row(perModel, Features);
+        var row = Layout.Row(perModel);
         Impute(row, Fill);
         return [.. Fits.Select(f => f is null ? float.NaN : (float)f.Predict(row))];
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -58,19 +59,25 @@ public sealed class Cascade : Module<Tensor, Tensor>
         var k = centres.shape[1];
         var h = images.shape[2];
         var w = images.shape[3];
-        var offsets = arange(size, dtype: images.dtype, device: images.device) - (size - 1) / 2.0;   // size
+        // Explicit Scalars, alive until each call returns (see Train/AdamOptimizer: an implicit one can be finalized mid-call).
+        using Scalar middle = (size - 1) / 2.0, toGridX = 2.0 / (w - 1), toGridY = 2.0 / (h - 1), one = 1;
+        var offsets = arange(size, dtype: images.dtype, device: images.device) - middle;            // size
         var xs = centres[.., .., 0].unsqueeze(-1) + offsets;                                        // N x K x size
         var ys = centres[.., .., 1].unsqueeze(-1) + offsets;
         // align_corners: -1 and 1 are the centres of the first and last pixel, so pixel index p is 2p/(w-1) - 1.
-        var gx = (xs * (2.0 / (w - 1)) - 1).unsqueeze(2).expand(n, k, size, size);                 // [n, k, row, col] = x(col)
-        var gy = (ys * (2.0 / (h - 1)) - 1).unsqueeze(3).expand(n, k, size, size);                 // = y(row)
+        var gx = (xs * toGridX - one).unsqueeze(2).expand(n, k, size, size);                 // [n, k, row, col] = x(col)
+        var gy = (ys * toGridY - one).unsqueeze(3).expand(n, k, size, size);                 // = y(row)
         var grid = stack([gx, gy], -1).reshape(n * k, size, size, 2);
         var source = images.unsqueeze(1).expand(n, k, images.shape[1], h, w).reshape(n * k, images.shape[1], h, w);
         return functional.grid_sample(source, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: true);
     }
 
     /// <summary>Normalised targets ((p − 48) / 48) to pixel-index units and back.</summary>
-    private static Tensor ToPixels(Tensor normalised) => normalised * ModelInputs.Centre + ModelInputs.Centre;
+    private static Tensor ToPixels(Tensor normalised)
+    {
+        using Scalar centre = ModelInputs.Centre;
+        return normalised * centre + centre;
+    }
 
     /// <summary>A small whole-face regressor: four conv3x3/2 -> BatchNorm -> ReLU blocks (16..128, 96 -> 6), fc 256, fc outputs.</summary>
     private static Module<Tensor, Tensor> Level1Net(int outputs, double p)

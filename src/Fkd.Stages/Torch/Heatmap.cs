@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -49,7 +50,8 @@ internal sealed class HeatmapNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var px = SoftArgmax.Decode(Heatmaps(x), ModelInputs.Centre * 2);     // N x 2K, pixels of the 96x96 image
-        return (px - ModelInputs.Centre) / ModelInputs.Centre;
+        using Scalar centre = ModelInputs.Centre; // explicit, alive until the calls return (see Train/AdamOptimizer)
+        return (px - centre) / centre;
     }
 }
 
@@ -70,8 +72,10 @@ public static class SoftArgmax
         var p = functional.softmax(logits.reshape(n, k, h * w), -1).reshape(n, k, h, w);
         var sx = imageSize / w;
         var sy = imageSize / h;
-        var xs = (arange(w, dtype: logits.dtype, device: logits.device) + 0.5) * sx - 0.5;
-        var ys = (arange(h, dtype: logits.dtype, device: logits.device) + 0.5) * sy - 0.5;
+        // Explicit Scalars, alive until each call returns (see Train/AdamOptimizer: an implicit one can be finalized mid-call).
+        using Scalar half = 0.5, scaleX = sx, scaleY = sy;
+        var xs = (arange(w, dtype: logits.dtype, device: logits.device) + half) * scaleX - half;
+        var ys = (arange(h, dtype: logits.dtype, device: logits.device) + half) * scaleY - half;
         var ex = (p.sum(2) * xs).sum(-1);                                      // N x K: marginal over columns
         var ey = (p.sum(3) * ys).sum(-1);                                      // marginal over rows
         return stack([ex, ey], -1).reshape(n, 2 * k);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Fkd.Stages.Train;
@@ -14,6 +15,8 @@ public static class MaskedLoss
         var filled = where(mask, target, zeros_like(target));
         var maskF = mask.to_type(prediction.dtype);
         var diff = (prediction - filled) * maskF;
-        return diff.square().sum() / maskF.sum().clamp_min(1.0);
+        // An explicit Scalar, alive until the call returns (see AdamOptimizer: an implicit one can be finalized mid-call).
+        using Scalar one = 1.0;
+        return diff.square().sum() / maskF.sum().clamp_min(one);
     }
 }

@@ -17,6 +17,7 @@ public static class Trainer
     public const string StateFile = "checkpoint.json";
     public const string BestModelFile = "best.model";
     public const string FinalModelFile = "final.model";
+    private const string OptimizerExtension = ".adam";
 
     private const double PixelScale = 48.0;
 
@@ -43,9 +44,9 @@ public static class Trainer
         using var model = ModelFactory.Create(o.Model, outputs, o.ModelOptions);
         if (state is not null) model.load(Path.Combine(checkpointDir, state.ModelFile!));
         model.to(device);
-        using var optimizer = optim.Adam(model.parameters(), o.LearningRate, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
+        using var optimizer = new AdamOptimizer(model.parameters(), o.LearningRate, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
         if (state is not null && state.OptimizerFile is not null)
-            optimizer.load_state_dict(Path.Combine(checkpointDir, state.OptimizerFile));
+            optimizer.Load(Path.Combine(checkpointDir, state.OptimizerFile));
 
         state ??= new CheckpointState { Options = Fingerprint(o), LearningRate = o.LearningRate };
 
@@ -53,7 +54,7 @@ public static class Trainer
         {
             ct.ThrowIfCancellationRequested();
             var lr = LearningRateFor(o, epoch, state);
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            optimizer.LearningRate = lr;
 
             var epochSeed = unchecked(o.Seed * 1_000_003L + epoch);
             random.manual_seed(epochSeed);
@@ -71,11 +72,11 @@ public static class Trainer
                 using var scope = NewDisposeScope();
                 var (x, y) = ToTensors(host, outputs, device);
                 feed.Return(host);
-                optimizer.zero_grad();
+                model.zero_grad();
                 var prediction = model.forward(x);
                 var loss = MaskedLoss.Mse(prediction, y);
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 lossSum += loss.item<float>() * n;
                 lossWeight += n;
             }
@@ -194,15 +195,15 @@ public static class Trainer
         }
     }
 
-    private static void SaveCheckpoint(string dir, CheckpointState state, nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer)
+    private static void SaveCheckpoint(string dir, CheckpointState state, nn.Module<Tensor, Tensor> model, AdamOptimizer optimizer)
     {
         // Files carry the epoch in their name; the JSON state, moved into place last, says which
         // pair is current. A crash at any point leaves the previous checkpoint intact.
         var modelFile = $"epoch-{state.Epoch:D4}.model";
-        var optimFile = $"epoch-{state.Epoch:D4}.optim";
+        var optimFile = $"epoch-{state.Epoch:D4}{OptimizerExtension}";
         AtomicSave(model, Path.Combine(dir, modelFile));
         var optimTmp = Path.Combine(dir, optimFile + ".tmp");
-        optimizer.save_state_dict(optimTmp);
+        optimizer.Save(optimTmp);
         File.Move(optimTmp, Path.Combine(dir, optimFile), overwrite: true);
         var previous = (state.ModelFile, state.OptimizerFile);
         state.ModelFile = modelFile;
@@ -242,6 +243,9 @@ public static class Trainer
         try { state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(json), JsonOptions); }
         catch (JsonException) { return null; } // unreadable: start over
         if (state is null || state.ModelFile is null || !File.Exists(Path.Combine(dir, state.ModelFile)))
+            return null;
+        // A checkpoint whose optimizer state is in TorchSharp's format (before AdamOptimizer) cannot resume exactly: start over.
+        if (state.OptimizerFile is { } f && !f.EndsWith(OptimizerExtension, StringComparison.Ordinal))
             return null;
         if (state.Options != Fingerprint(o))
             throw new InvalidOperationException(

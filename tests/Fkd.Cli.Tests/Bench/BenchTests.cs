@@ -100,6 +100,14 @@ public sealed class BenchTests
         Assert.Contains("json.dumps", PythonPeerRunner.ReadScript(script));
 
     [Theory]
+    [InlineData(20.0, 192, 4.0, 192)]    // a slow model keeps the least
+    [InlineData(100.0, 192, 4.0, 448)]   // 400 images' worth, rounded up to whole batches of 64
+    [InlineData(2800.0, 192, 4.0, 4096)] // capped
+    [InlineData(500.0, 128, 1.5, 768)]
+    public void Train_all_sizes_an_epoch_to_last_a_few_seconds(double rate, int least, double seconds, int expected) =>
+        Assert.Equal(expected, TrainAllBenchmark.ImagesFor(rate, least, seconds));
+
+    [Theory]
     [InlineData("parse", null)]
     [InlineData("train", "conv10")]
     public async Task All_is_for_bench_train_without_a_model(string name, string? model) =>

@@ -120,11 +120,45 @@ public sealed class StackTests
     [InlineData(StackFeatureSet.Pairwise, 2, 930)]
     public void Feature_counts_grow_linearly_with_models(StackFeatureSet features, int models, int expected)
     {
-        Assert.Equal(expected, StackFeatures.PerModel(features) * models);
-        Assert.Equal(expected, StackFeatures.Names(models, features).Length);
-        var row = StackFeatures.Row([.. Enumerable.Range(0, models).Select(_ => Enumerable.Repeat(72f, 30).ToArray())], features);
+        var layout = StackLayout.Full(models, features);
+        Assert.Equal(expected, layout.Count);
+        Assert.Equal(expected, layout.Names().Length);
+        var row = layout.Row([.. Enumerable.Range(0, models).Select(_ => Enumerable.Repeat(72f, 30).ToArray())]);
         Assert.Equal(expected, row.Length);
-        Assert.All(row, v => Assert.Equal(features == StackFeatureSet.Pairwise && Array.IndexOf(row, v) % StackFeatures.PerModel(features) >= 30 ? 0.25 : 0.5, v, 6));
+        Assert.All(row, v => Assert.Equal(features == StackFeatureSet.Pairwise && Array.IndexOf(row, v) % layout.PerModel(0) >= 30 ? 0.25 : 0.5, v, 6));
+    }
+
+    /// <summary>Kaggle's four keypoints as a four-target model predicts them: the other 22 coordinates NaN.</summary>
+    private static float[] FourOnly(float[] p)
+    {
+        var q = Enumerable.Repeat(float.NaN, 30).ToArray();
+        foreach (var k in Keypoints.FourKeypointSubset) { q[2 * k] = p[2 * k]; q[2 * k + 1] = p[2 * k + 1]; }
+        return q;
+    }
+
+    [Theory]
+    [InlineData(StackFeatureSet.Linear, 30 + 8)]
+    [InlineData(StackFeatureSet.Pairwise, 465 + 8 + 28)] // 30C2 for the full model, 8C2 for the four-keypoint one
+    public void A_four_keypoint_model_gets_features_for_its_8_coordinates_only(StackFeatureSet features, int expected)
+    {
+        var r = new Random(5);
+        var (truth, models) = Noisy(r, 400);
+        IReadOnlyList<IReadOnlyList<float[]>> mixed = [.. models.Select(m => (IReadOnlyList<float[]>)[m[0], FourOnly(m[1])])];
+        var layout = StackLayout.Of(mixed, features);
+        Assert.Equal([30, 8], layout.Coords.Select(c => c.Length));
+        Assert.Equal(expected, layout.Count);
+        Assert.Equal(expected, layout.Names().Length);
+        Assert.Equal(features == StackFeatureSet.Pairwise, layout.Names().Contains("m1:left_eye_center_x*nose_tip_y"));
+        Assert.DoesNotContain(layout.Names(), n => n.StartsWith("m1:") && n.Contains("mouth_left_corner"));
+
+        // The dropped columns were constants (imputed where NaN): the fit predicts what the full layout did.
+        var fit = StackModel.Fit(mixed, truth, features, alpha: 1.0);
+        var wide = StackModel.Prepared.Of(mixed, truth, StackLayout.Full(2, features)).Solve(1.0);
+        foreach (var m in mixed.Take(50))
+        {
+            var (a, b) = (fit.Predict(m), wide.Predict(m));
+            for (var c = 0; c < 30; c++) Assert.Equal(b[c], a[c], 3);
+        }
     }
 
     /// <summary>Truth rows and two models that each see it through independent noise (sd 3 px); some labels missing.</summary>
