@@ -8,5 +8,5 @@ cd "$(dirname "$script")/.."
 for f in train.csv.gz train_sources.csv holdout.csv.gz; do
   [ -f "$data/$f" ] || { echo "missing $data/$f" >&2; exit 2; }
 done
-dotnet build src/Fkd.Cli -c Release -v quiet -nologo
+dotnet build src/Fkd.Cli -c Release -v quiet -nologo >&2
 fkd=(dotnet src/Fkd.Cli/bin/Release/net10.0/Fkd.Cli.dll)

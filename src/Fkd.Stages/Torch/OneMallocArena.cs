@@ -5,8 +5,8 @@ namespace Fkd.Stages.Torch;
 
 /// <summary>
 /// Makes every thread of the process allocate from glibc's main arena, by restarting the process once, at
-/// the top of Main, with <c>MALLOC_ARENA_MAX=1</c> in its environment (exec: same process id, same
-/// arguments, same standard streams).
+/// the top of Main, with <c>MALLOC_ARENA_MAX=1</c> in its environment (exec of the same host: same process id,
+/// same arguments, same standard streams).
 /// <para>Why: glibc gives a thread other than the main one an arena of its own, made of 64 MB heaps, and a
 /// block that does not fit one (a batch's activations often do not: naimishnet's first convolution
 /// output is 71 MB at batch 64) is mmap'd and unmapped on free whatever M_MMAP_MAX says. A pipeline runs
@@ -46,7 +46,8 @@ public static class OneMallocArena
         // argv as C strings; on success exec does not return, and the memory goes with the old image.
         var argv = new nint[args.Count + 1];
         for (var i = 0; i < args.Count; i++) argv[i] = Marshal.StringToCoTaskMemUTF8(args[i]);
-        var exe = Marshal.StringToCoTaskMemUTF8("/proc/self/exe");
+        // The host's own path rather than /proc/self/exe, whose name the process would then carry ("exe" in ps and top).
+        var exe = Marshal.StringToCoTaskMemUTF8(Environment.ProcessPath is { Length: > 0 } self && File.Exists(self) ? self : "/proc/self/exe");
         var execv = (delegate* unmanaged<nint, nint*, int>)execvFn;
         fixed (nint* p = argv) execv(exe, p);
         // exec failed: carry on in this process, as it is (slower torch stages, nothing else differs).
