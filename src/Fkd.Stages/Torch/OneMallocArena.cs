@@ -26,11 +26,7 @@ public static class OneMallocArena
     public static unsafe void EnsureOrRestart()
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(Variable) is not null) return;
-        if (!NativeLibrary.TryLoad("libc.so.6", out var libc)
-            || !NativeLibrary.TryGetExport(libc, "mallopt", out _) // not glibc
-            || !NativeLibrary.TryGetExport(libc, "setenv", out var setenvFn)
-            || !NativeLibrary.TryGetExport(libc, "execv", out var execvFn))
-            return;
+        if (!Libc.IsGlibc || !Libc.TryExport("execv", out var execvFn)) return;
         byte[] cmdline;
         try { cmdline = File.ReadAllBytes("/proc/self/cmdline"); }
         catch (IOException) { return; }
@@ -38,10 +34,7 @@ public static class OneMallocArena
         var args = SplitCmdline(cmdline);
         if (args.Count == 0) return;
 
-        var setenv = (delegate* unmanaged<byte*, byte*, int, int>)setenvFn;
-        fixed (byte* name = "MALLOC_ARENA_MAX\0"u8)
-        fixed (byte* one = "1\0"u8)
-            if (setenv(name, one, 1) != 0) return;
+        if (!Libc.SetEnv(Variable, "1", overwrite: true)) return;
 
         // argv as C strings; on success exec does not return, and the memory goes with the old image.
         var argv = new nint[args.Count + 1];

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace Fkd.Stages.Torch;
@@ -108,10 +107,7 @@ public static class TorchRuntime
 
     private static unsafe void TuneNativeEnvironment()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        // "libc.so.6" explicitly: plain "libc" can resolve to the libc.so linker script.
-        if (!NativeLibrary.TryLoad("libc.so.6", out var libc)) return;
-        if (NativeLibrary.TryGetExport(libc, "mallopt", out var malloptFn)) // absent: not glibc
+        if (Libc.TryExport("mallopt", out var malloptFn)) // absent: not glibc
         {
             var mallopt = (delegate* unmanaged<int, int, int>)malloptFn;
             mallopt(M_TRIM_THRESHOLD, int.MaxValue);
@@ -120,14 +116,7 @@ public static class TorchRuntime
         // libtorch's OpenMP threads spin while waiting by default. On a machine whose cores are
         // shared with other work that made 2-thread training 3-4x slower than 1 thread (and burnt
         // 4x the CPU time); sleeping waiters fixed it. libgomp reads this when it is loaded, which
-        // is with libtorch, after this point. A value the user has set is kept (overwrite = 0).
-        // Environment.SetEnvironmentVariable would not reach native getenv, hence setenv.
-        if (NativeLibrary.TryGetExport(libc, "setenv", out var setenvFn))
-        {
-            var setenv = (delegate* unmanaged<byte*, byte*, int, int>)setenvFn;
-            fixed (byte* name = "OMP_WAIT_POLICY\0"u8)
-            fixed (byte* value = "PASSIVE\0"u8)
-                setenv(name, value, 0);
-        }
+        // is with libtorch, after this point. A value the user has set is kept (no overwrite).
+        Libc.SetEnv("OMP_WAIT_POLICY", "PASSIVE", overwrite: false);
     }
 }

@@ -11,11 +11,16 @@ public static class CliProcess
     }
 
     /// <summary>Starts the CLI with its output redirected; the caller reads it and ends the process.</summary>
-    public static Process Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Process Start(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartWithout([], environment, args);
+
+    /// <summary>As <see cref="Start"/>, with the variables named in <paramref name="unset"/> taken out of the inherited environment.</summary>
+    public static Process StartWithout(IEnumerable<string> unset, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fkd.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var k in unset) psi.Environment.Remove(k);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         return Process.Start(psi)!;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace Fkd.Cli.Tests.EndToEnd;
@@ -12,12 +11,8 @@ public sealed class MallocArenaTests
     private static (string? Arena, string Name) ArenaSettingOfALiveCli(string? preset)
     {
         var store = Directory.CreateTempSubdirectory("fkd-arena-");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Fkd.Cli.dll"), "ui", "--store", store.FullName, "--port", "0" })
-            psi.ArgumentList.Add(a);
-        psi.Environment.Remove("MALLOC_ARENA_MAX");
-        if (preset is not null) psi.Environment["MALLOC_ARENA_MAX"] = preset;
-        using var p = Process.Start(psi)!;
+        using var p = CliProcess.StartWithout(["MALLOC_ARENA_MAX"], preset is null ? null : new Dictionary<string, string> { ["MALLOC_ARENA_MAX"] = preset },
+            "ui", "--store", store.FullName, "--port", "0");
         try
         {
             _ = p.StandardError.ReadToEndAsync();
