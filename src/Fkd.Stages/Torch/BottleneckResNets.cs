@@ -86,7 +86,7 @@ internal sealed class BottleneckResNet : Module<Tensor, Tensor>
         {
             var a = functional.relu(bn1.forward(conv1.forward(x)));
             var b = functional.relu(bn2.forward(conv2.forward(a)));
-            return functional.relu(bn3.forward(conv3.forward(b)).add(shortcut.forward(x)));
+            return functional.relu(bn3.forward(conv3.forward(b)).Plus(shortcut.forward(x)));
         }
     }
 
@@ -114,7 +114,7 @@ internal sealed class BottleneckResNet : Module<Tensor, Tensor>
             var shortcut = projection is null ? x : projection.forward(pre);
             var a = functional.relu(bn2.forward(conv1.forward(pre)));
             var b = functional.relu(bn3.forward(conv2.forward(a)));
-            return conv3.forward(b).add(shortcut);
+            return conv3.forward(b).Plus(shortcut);
         }
     }
 }

@@ -44,8 +44,8 @@ public sealed class Cascade : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var e1 = level1.forward(x);
-        var e2 = e1 + level2.Correction(x, e1);
-        return e2 + level3.Correction(x, e2);
+        var e2 = e1.Plus(level2.Correction(x, e1));
+        return e2.Plus(level3.Correction(x, e2));
     }
 
     /// <summary>
@@ -61,9 +61,9 @@ public sealed class Cascade : Module<Tensor, Tensor>
         var w = images.shape[3];
         // Explicit Scalars, alive until each call returns (see Train/AdamOptimizer: an implicit one can be finalized mid-call).
         using Scalar middle = (size - 1) / 2.0, toGridX = 2.0 / (w - 1), toGridY = 2.0 / (h - 1), one = 1;
-        var offsets = arange(size, dtype: images.dtype, device: images.device) - middle;            // size
-        var xs = centres[.., .., 0].unsqueeze(-1) + offsets;                                        // N x K x size
-        var ys = centres[.., .., 1].unsqueeze(-1) + offsets;
+        var offsets = KeptScalars.Range(size, images.dtype, images.device) - middle;            // size
+        var xs = centres[.., .., 0].unsqueeze(-1).Plus(offsets);                                        // N x K x size
+        var ys = centres[.., .., 1].unsqueeze(-1).Plus(offsets);
         // align_corners: -1 and 1 are the centres of the first and last pixel, so pixel index p is 2p/(w-1) - 1.
         var gx = (xs * toGridX - one).unsqueeze(2).expand(n, k, size, size);                 // [n, k, row, col] = x(col)
         var gy = (ys * toGridY - one).unsqueeze(3).expand(n, k, size, size);                 // = y(row)
@@ -76,7 +76,7 @@ public sealed class Cascade : Module<Tensor, Tensor>
     private static Tensor ToPixels(Tensor normalised)
     {
         using Scalar centre = ModelInputs.Centre;
-        return normalised * centre + centre;
+        return (normalised * centre).Plus(centre);
     }
 
     /// <summary>A small whole-face regressor: four conv3x3/2 -> BatchNorm -> ReLU blocks (16..128, 96 -> 6), fc 256, fc outputs.</summary>
@@ -131,7 +131,7 @@ public sealed class Cascade : Module<Tensor, Tensor>
             var centres = ToPixels(estimate.detach()).reshape(n, _points, 2);
             var patches = Crop(images, centres, _size);                                    // (N·K) x 1 x s x s
             var f = trunk.forward(patches).reshape(n, _points, Features);                 // N x K x F
-            var d = einsum("nkf,kfc->nkc", f, HeadWeight) + HeadBias;                     // N x K x 2
+            var d = einsum("nkf,kfc->nkc", f, HeadWeight).Plus(HeadBias);                 // N x K x 2
             return d.reshape(n, 2 * _points);
         }
 

@@ -74,8 +74,8 @@ public static class SoftArgmax
         var sy = imageSize / h;
         // Explicit Scalars, alive until each call returns (see Train/AdamOptimizer: an implicit one can be finalized mid-call).
         using Scalar half = 0.5, scaleX = sx, scaleY = sy;
-        var xs = (arange(w, dtype: logits.dtype, device: logits.device) + half) * scaleX - half;
-        var ys = (arange(h, dtype: logits.dtype, device: logits.device) + half) * scaleY - half;
+        var xs = KeptScalars.Range(w, logits.dtype, logits.device).Plus(half) * scaleX - half;
+        var ys = KeptScalars.Range(h, logits.dtype, logits.device).Plus(half) * scaleY - half;
         var ex = (p.sum(2) * xs).sum(-1);                                      // N x K: marginal over columns
         var ey = (p.sum(3) * ys).sum(-1);                                      // marginal over rows
         return stack([ex, ey], -1).reshape(n, 2 * k);

@@ -57,7 +57,7 @@ internal sealed class InceptionV1 : Module<Tensor, Tensor>
         var t4d = drop4d.forward(d4.forward(c4.forward(b4.forward(t4a))));
         var main = head.forward(b5.forward(a5.forward(pool4.forward(e4.forward(t4d)))));
         using Scalar three = 3.0; // explicit, alive until the call returns (see Train/AdamOptimizer)
-        return (main + aux1.forward(t4a) + aux2.forward(t4d)) / three;
+        return main.Plus(aux1.forward(t4a)).Plus(aux2.forward(t4d)) / three;
     }
 
     /// <summary>An inception module: 1x1 | 1x1 -> 3x3 | 1x1 -> 5x5 | max-pool 3/1 -> 1x1, concatenated.</summary>

@@ -47,7 +47,7 @@ public sealed class LocallyConnected2d : Module<Tensor, Tensor>
             throw new ArgumentException($"LocallyConnected2d expects N x {_inChannels} x {_height} x {_width}; got [{string.Join(", ", x.shape)}].");
         var n = x.shape[0];
         var cols = functional.unfold(x, _kernel);                        // N x (C·k·k) x L
-        var y = einsum("ncl,lco->nol", cols, Weight) + Bias.t().unsqueeze(0); // N x O x L
+        var y = einsum("ncl,lco->nol", cols, Weight).Plus(Bias.t().unsqueeze(0)); // N x O x L
         return y.reshape(n, _outChannels, OutHeight, OutWidth);
     }
 }

@@ -79,14 +79,14 @@ public static class ModelFactory
         {
             var n = b + 1;
             layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3, stride: 2, padding: 1)));  // 48, 24, 12, 6
-            layers.Add(($"act{n}", LeakyReLU(0.01)));
+            layers.Add(($"act{n}", new LeakyRelu(0.01)));
             layers.Add(($"bn{n}", BatchNorm2d(filters[b])));
             inCh = filters[b];
         }
         layers.Add(("flatten", Flatten()));
         layers.Add(("drop_fc", Dropout(p)));
         layers.Add(("fc1", Linear(inCh * 6 * 6, 256)));
-        layers.Add(("act_fc", LeakyReLU(0.01)));
+        layers.Add(("act_fc", new LeakyRelu(0.01)));
         layers.Add(("drop_out", Dropout(p)));
         layers.Add(("out", Linear(256, outputs)));
         return Sequential(layers);
@@ -110,7 +110,7 @@ public static class ModelFactory
         {
             var n = b + 1;
             layers.Add(($"conv{n}", Conv2d(inCh, filters[b], kernels[b])));
-            layers.Add(($"elu{n}", ELU()));
+            layers.Add(($"elu{n}", new Elu()));
             layers.Add(($"pool{n}", MaxPool2d(2)));
             layers.Add(($"drop{n}", Dropout(0.1 * n)));
             inCh = filters[b];
@@ -118,7 +118,7 @@ public static class ModelFactory
         }
         layers.Add(("flatten", Flatten()));
         layers.Add(("fc1", Linear(inCh * size * size, 1000)));
-        layers.Add(("elu_fc1", ELU()));
+        layers.Add(("elu_fc1", new Elu()));
         layers.Add(("drop_fc1", Dropout(0.5)));
         layers.Add(("fc2", Linear(1000, 1000)));
         layers.Add(("drop_fc2", Dropout(0.6)));
@@ -142,7 +142,7 @@ public static class ModelFactory
             {
                 var id = $"b{b + 1}c{c + 1}";
                 layers.Add(($"conv_{id}", Conv2d(inCh, filters[b], 3, padding: 1)));
-                layers.Add(($"act_{id}", LeakyReLU(0.01)));
+                layers.Add(($"act_{id}", new LeakyRelu(0.01)));
                 layers.Add(($"bn_{id}", BatchNorm2d(filters[b])));
                 inCh = filters[b];
             }
@@ -151,7 +151,7 @@ public static class ModelFactory
         }
         layers.Add(("flatten", Flatten()));
         layers.Add(("fc1", Linear(inCh * 3 * 3, 512)));
-        layers.Add(("act_fc", LeakyReLU(0.01)));
+        layers.Add(("act_fc", new LeakyRelu(0.01)));
         layers.Add(("drop_fc", Dropout(p)));
         layers.Add(("out", Linear(512, outputs)));
         return Sequential(layers);
@@ -225,7 +225,7 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         {
             // No 'using' here: the shortcut may be Identity, which returns x itself.
             var main = bn2.forward(conv2.forward(functional.relu(bn1.forward(conv1.forward(x)))));
-            return functional.relu(main.add(shortcut.forward(x)));
+            return functional.relu(main.Plus(shortcut.forward(x)));
         }
     }
 }

@@ -73,7 +73,7 @@ internal static class SeedModels
         {
             var n = b + 1;
             layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3)));
-            layers.Add(($"act{n}", LeakyReLU(0.1)));
+            layers.Add(($"act{n}", new LeakyRelu(0.1)));
             layers.Add(($"bn{n}", BatchNorm2d(filters[b])));
             layers.Add(($"pool{n}", MaxPool2d(2)));
             layers.Add(($"drop{n}", Dropout(0.2)));
@@ -81,7 +81,7 @@ internal static class SeedModels
             size = (size - 2) / 2;                                                // 47, 22, 10
         }
         layers.Add(("local4", new LocallyConnected2d(inCh, size, size, 3, 32)));   // 8 x 8
-        layers.Add(("act4", LeakyReLU(0.1)));
+        layers.Add(("act4", new LeakyRelu(0.1)));
         layers.Add(("bn4", BatchNorm2d(32)));
         layers.Add(("gap", AdaptiveAvgPool2d(1)));
         layers.Add(("flatten", Flatten()));

@@ -1,3 +1,4 @@
+using Fkd.Stages.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -58,7 +59,7 @@ public sealed class AdamOptimizer : IDisposable
             _expAvg[i].mul_(beta1).add_(grad, alpha: oneMinusBeta1);
             _expAvgSq[i].mul_(beta2).addcmul_(grad, grad.conj(), value: oneMinusBeta2);
             using Scalar sqrtBc2 = Math.Sqrt(biasCorrection2), minusStep = -(LearningRate / biasCorrection1);
-            var denom = (_expAvgSq[i].sqrt() / sqrtBc2).add_(eps);
+            var denom = (_expAvgSq[i].sqrt() / sqrtBc2).PlusInPlace(eps);
             param.addcdiv_(_expAvg[i], denom, value: minusStep);
         }
     }

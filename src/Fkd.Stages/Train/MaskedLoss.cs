@@ -1,3 +1,4 @@
+using Fkd.Stages.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,6 +18,6 @@ public static class MaskedLoss
         var diff = (prediction - filled) * maskF;
         // An explicit Scalar, alive until the call returns (see AdamOptimizer: an implicit one can be finalized mid-call).
         using Scalar one = 1.0;
-        return diff.square().sum() / maskF.sum().clamp_min(one);
+        return diff.Squared().sum() / maskF.sum().clamp_min(one);
     }
 }

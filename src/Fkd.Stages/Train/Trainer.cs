@@ -119,7 +119,7 @@ public static class Trainer
                 feed.Return(host);
                 var mask = y.isnan().logical_not();
                 var diff = where(mask, model.forward(x) - y, zeros_like(y));
-                sq += diff.square().sum().cpu().item<float>();
+                sq += diff.Squared().sum().cpu().item<float>();
                 count += mask.sum().cpu().item<long>();
             }
         }
