@@ -5,8 +5,13 @@ using System.Text.Json.Nodes;
 
 namespace Fkd.Cli.Bench;
 
-/// <summary>How a benchmark was asked to run. Repeats null = the benchmark's default.</summary>
-public sealed record BenchSettings(int? Repeats = null, bool Quick = false, string? Model = null, bool All = false)
+/// <summary>
+/// How a benchmark was asked to run. Repeats null = the benchmark's default. Data: the folder a benchmark reads
+/// (bench accuracy's faces-real folder); Epochs null = its default; Store: where a benchmark keeps the child runs it
+/// means to reuse (null = the CLI's default store).
+/// </summary>
+public sealed record BenchSettings(int? Repeats = null, bool Quick = false, string? Model = null, bool All = false,
+    string? Data = null, int? Epochs = null, string? Store = null)
 {
     public int RepeatsOr(int normal, int quick) => Repeats is > 0 ? Repeats.Value : Quick ? quick : normal;
 }
@@ -23,6 +28,9 @@ public sealed record PeerResult(string Name, double? Value, string? Absent, Json
 /// <summary>One benchmark's answer, printed as one JSON object with --json.</summary>
 public sealed record BenchReport(string Name, double Value, string Unit, string Peer, double? PeerValue, double? Ratio, JsonObject Details)
 {
+    /// <summary>How to read the ratio, in the printed line: speeds and times by default; other figures say their own.</summary>
+    public string RatioReads { get; init; } = ">1 = we are faster";
+
     /// <summary>
     /// Combines our figure with the peer's. <paramref name="higherIsBetter"/>: true for speeds (ratio = ours / peer),
     /// false for times (ratio = peer / ours). Either way a ratio above 1 means we are faster. A peer without a
@@ -47,7 +55,7 @@ public sealed record BenchReport(string Name, double Value, string Unit, string 
     {
         var ratio = Ratio is { } r ? $"{r:0.00}x" : "n/a";
         var peer = PeerValue is { } p ? $"{p:0.###} {Unit}" : "n/a";
-        return $"{Name}: {Value:0.###} {Unit}   peer {Peer}: {peer}   ratio (>1 = we are faster): {ratio}";
+        return $"{Name}: {Value:0.###} {Unit}   peer {Peer}: {peer}   ratio ({RatioReads}): {ratio}";
     }
 }
 
@@ -90,14 +98,14 @@ public sealed class PythonPeerRunner : IPeerRunner
 
     public (JsonObject? Output, string? Error) Run(string script, IReadOnlyList<string> args, TimeSpan timeout)
     {
-        string text;
-        try { text = ReadScript(script); }
+        try { ReadScript(script); }
         catch (FileNotFoundException e) { return (null, e.Message); }
         var dir = Directory.CreateTempSubdirectory("fkd-peer-");
         try
         {
+            // Every peer script beside the one run, so that a script can import a shared module (torch_models.py).
+            foreach (var (name, other) in Scripts()) File.WriteAllText(Path.Combine(dir.FullName, name), other);
             var path = Path.Combine(dir.FullName, script);
-            File.WriteAllText(path, text);
             var psi = new ProcessStartInfo(Interpreter) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             psi.ArgumentList.Add(path);
             foreach (var a in args) psi.ArgumentList.Add(a);
@@ -136,6 +144,12 @@ public sealed class PythonPeerRunner : IPeerRunner
             try { dir.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>Every embedded bench/peers script: file name and text.</summary>
+    public static IEnumerable<(string Name, string Text)> Scripts() =>
+        typeof(PythonPeerRunner).Assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("peers/", StringComparison.Ordinal))
+            .Select(n => (n["peers/".Length..], ReadScript(n["peers/".Length..])));
 
     /// <summary>The text of bench/peers/NAME, embedded in this assembly at build time.</summary>
     public static string ReadScript(string name)

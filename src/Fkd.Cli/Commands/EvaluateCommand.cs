@@ -1,4 +1,5 @@
 using Fkd.Flow.Stages;
+using Fkd.Flow.Store;
 using Fkd.Stages.Torch;
 using System.CommandLine;
 using System.Text.Json.Nodes;
@@ -7,6 +8,9 @@ using Fkd.Stages.Parse;
 using Fkd.Stages.Predict;
 
 namespace Fkd.Cli.Commands;
+
+/// <summary>A model scored on a labelled file: the model, the file's rows (in file order, ids 0..n−1) and the RMSE.</summary>
+public sealed record Evaluation(RunModel Model, IReadOnlyList<FaceRow> Rows, RmseReport Report);
 
 /// <summary>
 /// <c>evaluate</c>: RMSE (pixels, Kaggle's score) of a run's trained model on any labelled Kaggle-format file,
@@ -24,17 +28,8 @@ public static class EvaluateCommand
         var cmd = new Command("evaluate", "RMSE of a run's model on a labelled Kaggle-format file") { run, data, stage, device, json };
         cmd.SetAction(pr =>
         {
-            var store = Common.Store(pr);
             var path = pr.GetValue(data)!;
-            if (!File.Exists(path)) throw new UsageException($"no file '{path}'");
-            var model = ModelLoader.Load(store, pr.GetValue(run)!, pr.GetValue(stage));
-            var parsed = KaggleCsvReader.Read(path, new ParseOptions(ParseMode.Strict));
-            if (parsed.Rows.Length == 0) throw new UsageException($"{path} has no data rows");
-            if (parsed.Rows.All(r => Array.TrueForAll(r.Coords, float.IsNaN)))
-                throw new UsageException($"{path} has no keypoint labels (columns: {string.Join(", ", parsed.Columns)}); evaluate needs a labelled file like training.csv");
-            var rows = parsed.Rows.Select((r, i) => new FaceRow(i, r.Line, ImageHash.HexOf(r.Pixels), r.Pixels, r.Coords, FaceRow.NoTags)).ToList();
-            var preds = PredictStage.Run(model.ModelFile, model.Info, rows, pr.GetValue(device));
-            var report = Rmse.Of(rows.Select(r => (r.Id, r.Coords)), preds.ToDictionary(p => p.Id, p => p.Coords));
+            var (model, rows, report) = Score(Common.Store(pr), pr.GetValue(run)!, pr.GetValue(stage), path, pr.GetValue(device));
             if (pr.GetValue(json))
             {
                 var per = new JsonObject();
@@ -58,6 +53,25 @@ public static class EvaluateCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// What <c>evaluate</c> computes: the run's model (<paramref name="stage"/>: the train stage, when it has several)
+    /// run over every row of the labelled Kaggle-format file <paramref name="path"/> as the predict stage runs it (flip
+    /// TTA as the model was trained to use), and the RMSE over the coordinates the file labels. Usage errors for a missing,
+    /// empty or unlabelled file.
+    /// </summary>
+    public static Evaluation Score(ArtifactStore store, string run, string? stage, string path, TorchDevice device)
+    {
+        if (!File.Exists(path)) throw new UsageException($"no file '{path}'");
+        var model = ModelLoader.Load(store, run, stage);
+        var parsed = KaggleCsvReader.Read(path, new ParseOptions(ParseMode.Strict));
+        if (parsed.Rows.Length == 0) throw new UsageException($"{path} has no data rows");
+        if (parsed.Rows.All(r => Array.TrueForAll(r.Coords, float.IsNaN)))
+            throw new UsageException($"{path} has no keypoint labels (columns: {string.Join(", ", parsed.Columns)}); evaluate needs a labelled file like training.csv");
+        var rows = parsed.Rows.Select((r, i) => new FaceRow(i, r.Line, ImageHash.HexOf(r.Pixels), r.Pixels, r.Coords, FaceRow.NoTags)).ToList();
+        var preds = PredictStage.Run(model.ModelFile, model.Info, rows, device);
+        return new Evaluation(model, rows, Rmse.Of(rows.Select(r => (r.Id, r.Coords)), preds.ToDictionary(p => p.Id, p => p.Coords)));
     }
 
     private static JsonNode? Num(double v) => double.IsNaN(v) ? null : JsonValue.Create(Math.Round(v, 6));

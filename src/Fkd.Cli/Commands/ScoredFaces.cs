@@ -26,7 +26,7 @@ public static class ScoredFaces
     public static bool IsScored(Manifest m) => m.Files.Any(f => f.Name == "predictions.parquet") || m.Material.Kind == "evaluate";
 
     /// <summary>The stored file an entry read as input <paramref name="name"/> (its key material says <c>KEY/file</c>), or null.</summary>
-    private static string? InputFile(ArtifactStore store, Manifest m, string name)
+    public static string? InputFile(ArtifactStore store, Manifest m, string name)
     {
         if (!m.Material.Inputs.TryGetValue(name, out var key)) return null;
         if (KeyMaterial.EntryRefs(key).ToList() is not [(var entry, { } file)]) return null;
