@@ -40,6 +40,17 @@ def cnn_small(out, p):
     return nn.Sequential(*layers)
 
 
+def cnn_medium(out, p):
+    layers, c = [], 1
+    for b, f in enumerate([16, 32, 64, 128]):
+        layers += [nn.Conv2d(c, f, 3, stride=2, padding=1), nn.LeakyReLU(0.01), nn.BatchNorm2d(f)]
+        if b > 0:
+            layers += [nn.Conv2d(f, f, 3, padding=1), nn.LeakyReLU(0.01), nn.BatchNorm2d(f)]
+        c = f
+    layers += [nn.Flatten(), nn.Dropout(p), nn.Linear(c * 6 * 6, 256), nn.LeakyReLU(0.01), nn.Dropout(p), nn.Linear(256, out)]
+    return nn.Sequential(*layers)
+
+
 def convnet(per_block, out, p):
     layers, c = [], 1
     for f in [32, 64, 128, 256, 512]:
@@ -115,7 +126,7 @@ class ResNet(nn.Module):
 MODELS = {"mlp": mlp, "lenet5": lenet5, "cnn-small": cnn_small, "conv5": lambda out, p: convnet(1, out, p),
           "conv10": lambda out, p: convnet(2, out, p), "naimishnet": naimishnet,
           "resnet18": lambda out, p: ResNet([2, 2, 2, 2], out), "resnet34": lambda out, p: ResNet([3, 4, 6, 3], out),
-          "lenet5-seed": lenet5_seed, "conv5-seed": conv5_seed}
+          "lenet5-seed": lenet5_seed, "conv5-seed": conv5_seed, "cnn-medium": cnn_medium}
 
 
 def parameter_count(model):

@@ -16,6 +16,8 @@ public sealed class ModelFactoryTests(ITestOutputHelper output)
     [InlineData("resnet18", 11_000_000, 11_400_000)]
     // Torchvision's ResNet-34 has 21.80 M; the same adaptation.
     [InlineData("resnet34", 21_100_000, 21_500_000)]
+    // cnn-medium: cnn-small's 1,285,246 and three stride-1 convs with their BatchNorms: 32·32·9+32+64, 64·64·9+64+128, 128·128·9+128+256.
+    [InlineData("cnn-medium", 1_479_454, 1_479_454)]
     public void Parameter_count_is_in_range(string name, long min, long max)
     {
         TorchRuntime.PrepareProcess();
@@ -29,6 +31,8 @@ public sealed class ModelFactoryTests(ITestOutputHelper output)
     [InlineData("naimishnet", 30)]
     [InlineData("naimishnet", 8)]
     [InlineData("resnet34", 30)]
+    [InlineData("cnn-medium", 30)]
+    [InlineData("cnn-medium", 8)]
     public void Forward_gives_one_row_of_outputs_per_image(string name, int outputs)
     {
         TorchRuntime.PrepareProcess();
