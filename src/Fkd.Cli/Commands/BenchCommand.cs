@@ -19,7 +19,7 @@ public static class BenchCommand
         ("train", "training images/s, batch 64, 2 threads (--model, default cnn-small; --all: every model, in the bench and in a pipeline); peer: PyTorch, same layers"),
         ("distributed", "8 independent trainings on 2 workers vs 1 (local cluster: PostgreSQL, s3rver), seconds; overhead per job; no-op distributed rerun"),
         ("memory", "peak RSS of augment + one training epoch at 10k, 100k, 500k images, each in a child process; peer: the smallest size"),
-        ("accuracy", "FOLDER (faces-real): holdout RMSE of pipelines/accuracy.json's model (--model, --epochs, default its cnn-small, 30), training time; peer: PyTorch, same layers, recipe and images"),
+        ("accuracy", "FOLDER (faces-real): holdout RMSE of pipelines/accuracy.json's model (--model, --epochs; default its own model and epochs), training time; peer: PyTorch, same layers, recipe and images"),
     ];
 
     public static Command Create()

@@ -31,7 +31,7 @@ internal sealed class BottleneckResNet : Module<Tensor, Tensor>
                 ("pool", MaxPool2d(3, stride: 2, padding: 1)))
             : Sequential(
                 ("conv", Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false)),
-                ("bn", BatchNorm2d(64)),
+                ("bn", new KeptBatchNorm2d(64)),
                 ("relu", ReLU()),
                 ("pool", MaxPool2d(3, stride: 2, padding: 1)));
         var blocks = new List<(string, Module<Tensor, Tensor>)>();
@@ -51,7 +51,7 @@ internal sealed class BottleneckResNet : Module<Tensor, Tensor>
         }
         layers = Sequential(blocks);
         tail = preActivation
-            ? Sequential(("bn", BatchNorm2d(inCh)), ("relu", ReLU()), ("pool", AdaptiveAvgPool2d(1)))
+            ? Sequential(("bn", new KeptBatchNorm2d(inCh)), ("relu", ReLU()), ("pool", AdaptiveAvgPool2d(1)))
             : Sequential(("pool", AdaptiveAvgPool2d(1)));
         fc = Linear(inCh, outputs);
         RegisterComponents();
@@ -71,13 +71,13 @@ internal sealed class BottleneckResNet : Module<Tensor, Tensor>
         public Block(int inCh, int width, int outCh, int stride, int groups) : base("bottleneck")
         {
             conv1 = Conv2d(inCh, width, 1, bias: false);
-            bn1 = BatchNorm2d(width);
+            bn1 = new KeptBatchNorm2d(width);
             conv2 = Conv2d(width, width, 3, stride: stride, padding: 1, groups: groups, bias: false);
-            bn2 = BatchNorm2d(width);
+            bn2 = new KeptBatchNorm2d(width);
             conv3 = Conv2d(width, outCh, 1, bias: false);
-            bn3 = BatchNorm2d(outCh);
+            bn3 = new KeptBatchNorm2d(outCh);
             shortcut = stride != 1 || inCh != outCh
-                ? Sequential(("conv", Conv2d(inCh, outCh, 1, stride: stride, bias: false)), ("bn", BatchNorm2d(outCh)))
+                ? Sequential(("conv", Conv2d(inCh, outCh, 1, stride: stride, bias: false)), ("bn", new KeptBatchNorm2d(outCh)))
                 : Identity();
             RegisterComponents();
         }
@@ -98,11 +98,11 @@ internal sealed class BottleneckResNet : Module<Tensor, Tensor>
 
         public PreActBlock(int inCh, int width, int outCh, int stride) : base("preact_bottleneck")
         {
-            bn1 = BatchNorm2d(inCh);
+            bn1 = new KeptBatchNorm2d(inCh);
             conv1 = Conv2d(inCh, width, 1, bias: false);
-            bn2 = BatchNorm2d(width);
+            bn2 = new KeptBatchNorm2d(width);
             conv2 = Conv2d(width, width, 3, stride: stride, padding: 1, bias: false);
-            bn3 = BatchNorm2d(width);
+            bn3 = new KeptBatchNorm2d(width);
             conv3 = Conv2d(width, outCh, 1);
             projection = stride != 1 || inCh != outCh ? Conv2d(inCh, outCh, 1, stride: stride) : null;
             RegisterComponents();

@@ -88,7 +88,7 @@ public sealed class Cascade : Module<Tensor, Tensor>
         for (var b = 0; b < filters.Length; b++)
         {
             layers.Add(($"conv{b + 1}", Conv2d(inCh, filters[b], 3, stride: 2, padding: 1)));
-            layers.Add(($"bn{b + 1}", BatchNorm2d(filters[b])));
+            layers.Add(($"bn{b + 1}", new KeptBatchNorm2d(filters[b])));
             layers.Add(($"relu{b + 1}", ReLU()));
             inCh = filters[b];
         }
@@ -113,9 +113,9 @@ public sealed class Cascade : Module<Tensor, Tensor>
         {
             (_points, _size) = (points, size);
             trunk = Sequential(
-                ("conv1", Conv2d(1, 16, 3, padding: 1)), ("bn1", BatchNorm2d(16)), ("relu1", ReLU()), ("pool1", MaxPool2d(2, ceil_mode: true)),
-                ("conv2", Conv2d(16, 32, 3, padding: 1)), ("bn2", BatchNorm2d(32)), ("relu2", ReLU()), ("pool2", MaxPool2d(2, ceil_mode: true)),
-                ("conv3", Conv2d(32, Features, 3, padding: 1)), ("bn3", BatchNorm2d(Features)), ("relu3", ReLU()),
+                ("conv1", Conv2d(1, 16, 3, padding: 1)), ("bn1", new KeptBatchNorm2d(16)), ("relu1", ReLU()), ("pool1", MaxPool2d(2, ceil_mode: true)),
+                ("conv2", Conv2d(16, 32, 3, padding: 1)), ("bn2", new KeptBatchNorm2d(32)), ("relu2", ReLU()), ("pool2", MaxPool2d(2, ceil_mode: true)),
+                ("conv3", Conv2d(32, Features, 3, padding: 1)), ("bn3", new KeptBatchNorm2d(Features)), ("relu3", ReLU()),
                 ("gap", AdaptiveAvgPool2d(1)), ("flatten", Flatten()));
             HeadWeight = new TorchSharp.Modules.Parameter(zeros(points, Features, 2));
             HeadBias = new TorchSharp.Modules.Parameter(zeros(points, 2));

@@ -23,18 +23,18 @@ internal sealed class HeatmapNet : Module<Tensor, Tensor>
     {
         if (outputs % 2 != 0) throw new ArgumentException($"Heatmaps predict (x, y) pairs; {outputs} outputs is odd.", nameof(outputs));
         enc1 = Sequential(                                                       // 96 -> 48, 32 channels
-            ("conv1", Conv2d(1, 16, 3, padding: 1)), ("bn1", BatchNorm2d(16)), ("relu1", ReLU()),
-            ("conv2", Conv2d(16, 32, 3, stride: 2, padding: 1)), ("bn2", BatchNorm2d(32)), ("relu2", ReLU()));
+            ("conv1", Conv2d(1, 16, 3, padding: 1)), ("bn1", new KeptBatchNorm2d(16)), ("relu1", ReLU()),
+            ("conv2", Conv2d(16, 32, 3, stride: 2, padding: 1)), ("bn2", new KeptBatchNorm2d(32)), ("relu2", ReLU()));
         enc2 = Sequential(                                                       // 48 -> 24, 64 channels
-            ("conv1", Conv2d(32, 32, 3, padding: 1)), ("bn1", BatchNorm2d(32)), ("relu1", ReLU()),
-            ("conv2", Conv2d(32, 64, 3, stride: 2, padding: 1)), ("bn2", BatchNorm2d(64)), ("relu2", ReLU()));
+            ("conv1", Conv2d(32, 32, 3, padding: 1)), ("bn1", new KeptBatchNorm2d(32)), ("relu1", ReLU()),
+            ("conv2", Conv2d(32, 64, 3, stride: 2, padding: 1)), ("bn2", new KeptBatchNorm2d(64)), ("relu2", ReLU()));
         mid = Sequential(
-            ("conv1", Conv2d(64, 64, 3, padding: 1)), ("bn1", BatchNorm2d(64)), ("relu1", ReLU()),
-            ("conv2", Conv2d(64, 64, 3, padding: 2, dilation: 2)), ("bn2", BatchNorm2d(64)), ("relu2", ReLU()));
-        up = Sequential(("deconv", ConvTranspose2d(64, 32, 2, stride: 2)), ("bn", BatchNorm2d(32)), ("relu", ReLU()));   // 24 -> 48
+            ("conv1", Conv2d(64, 64, 3, padding: 1)), ("bn1", new KeptBatchNorm2d(64)), ("relu1", ReLU()),
+            ("conv2", Conv2d(64, 64, 3, padding: 2, dilation: 2)), ("bn2", new KeptBatchNorm2d(64)), ("relu2", ReLU()));
+        up = Sequential(("deconv", ConvTranspose2d(64, 32, 2, stride: 2)), ("bn", new KeptBatchNorm2d(32)), ("relu", ReLU()));   // 24 -> 48
         dec = Sequential(
-            ("conv1", Conv2d(64, 32, 3, padding: 1)), ("bn1", BatchNorm2d(32)), ("relu1", ReLU()),
-            ("conv2", Conv2d(32, 32, 3, padding: 1)), ("bn2", BatchNorm2d(32)), ("relu2", ReLU()));
+            ("conv1", Conv2d(64, 32, 3, padding: 1)), ("bn1", new KeptBatchNorm2d(32)), ("relu1", ReLU()),
+            ("conv2", Conv2d(32, 32, 3, padding: 1)), ("bn2", new KeptBatchNorm2d(32)), ("relu2", ReLU()));
         maps = Conv2d(32, outputs / 2, 1);
         RegisterComponents();
     }

@@ -121,7 +121,7 @@ internal sealed class InceptionV3 : Module<Tensor, Tensor>
     /// <summary>conv (no bias) -> BatchNorm -> ReLU; 'same' pads (kh/2, kw/2) at stride 1.</summary>
     private static Module<Tensor, Tensor> Unit(int inCh, int outCh, int kh, int kw, int stride = 1, bool same = true) => Sequential(
         ("conv", Conv2d(inCh, outCh, (kh, kw), stride: (stride, stride), padding: same ? (kh / 2, kw / 2) : (0, 0), bias: false)),
-        ("bn", BatchNorm2d(outCh, eps: 1e-3)),
+        ("bn", new KeptBatchNorm2d(outCh, eps: 1e-3)),
         ("relu", ReLU()));
 
     private static Module<Tensor, Tensor> AvgSame() => AvgPool2d(3, stride: 1, padding: 1, count_include_pad: false);

@@ -8,8 +8,8 @@ namespace Fkd.Stages.Torch;
 /// references once its handle is read; a collection set off by another thread can finalize it while the
 /// native call still reads it (a failed "toFloat" check in leaky_relu on the first long training on real
 /// faces; a wrong number is as possible). It does so for numbers we pass, and inside calls as plain as
-/// <c>a + b</c> (alpha 1), <c>square()</c> (exponent 2), <c>add_(s)</c>, <c>arange(n)</c> and the LeakyReLU and
-/// ELU modules' forward. These are the same operations with Scalars that live as long as the process;
+/// <c>a + b</c> (alpha 1), <c>square()</c> (exponent 2), <c>add_(s)</c>, <c>arange(n)</c> and the LeakyReLU,
+/// ELU and BatchNorm2d modules' forward (<see cref="KeptBatchNorm2d"/>). These are the same operations with Scalars that live as long as the process;
 /// TemporaryScalarTests reads the IL and fails on any call left that makes a temporary one.
 /// </summary>
 public static class KeptScalars

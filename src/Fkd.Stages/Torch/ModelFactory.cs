@@ -81,7 +81,7 @@ public static class ModelFactory
             var n = b + 1;
             layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3, stride: 2, padding: 1)));  // 48, 24, 12, 6
             layers.Add(($"act{n}", new LeakyRelu(0.01)));
-            layers.Add(($"bn{n}", BatchNorm2d(filters[b])));
+            layers.Add(($"bn{n}", new KeptBatchNorm2d(filters[b])));
             inCh = filters[b];
         }
         layers.Add(("flatten", Flatten()));
@@ -110,12 +110,12 @@ public static class ModelFactory
             var n = b + 1;
             layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3, stride: 2, padding: 1)));  // 48, 24, 12, 6
             layers.Add(($"act{n}", new LeakyRelu(0.01)));
-            layers.Add(($"bn{n}", BatchNorm2d(filters[b])));
+            layers.Add(($"bn{n}", new KeptBatchNorm2d(filters[b])));
             if (b > 0)
             {
                 layers.Add(($"conv{n}b", Conv2d(filters[b], filters[b], 3, padding: 1)));
                 layers.Add(($"act{n}b", new LeakyRelu(0.01)));
-                layers.Add(($"bn{n}b", BatchNorm2d(filters[b])));
+                layers.Add(($"bn{n}b", new KeptBatchNorm2d(filters[b])));
             }
             inCh = filters[b];
         }
@@ -179,7 +179,7 @@ public static class ModelFactory
                 var id = $"b{b + 1}c{c + 1}";
                 layers.Add(($"conv_{id}", Conv2d(inCh, filters[b], 3, padding: 1)));
                 layers.Add(($"act_{id}", new LeakyRelu(0.01)));
-                layers.Add(($"bn_{id}", BatchNorm2d(filters[b])));
+                layers.Add(($"bn_{id}", new KeptBatchNorm2d(filters[b])));
                 inCh = filters[b];
             }
             layers.Add(($"pool_b{b + 1}", MaxPool2d(2)));           // 48, 24, 12, 6, 3
@@ -211,7 +211,7 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         ArgumentOutOfRangeException.ThrowIfNotEqual(blocksPerStage.Length, 4);
         stem = Sequential(
             ("conv", Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false)),  // 48
-            ("bn", BatchNorm2d(64)),
+            ("bn", new KeptBatchNorm2d(64)),
             ("relu", ReLU()),
             ("pool", MaxPool2d(3, stride: 2, padding: 1)));                   // 24
         var blocks = new List<(string, Module<Tensor, Tensor>)>();
@@ -248,11 +248,11 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         public BasicBlock(int inCh, int outCh, int stride) : base("basicblock")
         {
             conv1 = Conv2d(inCh, outCh, 3, stride: stride, padding: 1, bias: false);
-            bn1 = BatchNorm2d(outCh);
+            bn1 = new KeptBatchNorm2d(outCh);
             conv2 = Conv2d(outCh, outCh, 3, padding: 1, bias: false);
-            bn2 = BatchNorm2d(outCh);
+            bn2 = new KeptBatchNorm2d(outCh);
             shortcut = stride != 1 || inCh != outCh
-                ? Sequential(("conv", Conv2d(inCh, outCh, 1, stride: stride, bias: false)), ("bn", BatchNorm2d(outCh)))
+                ? Sequential(("conv", Conv2d(inCh, outCh, 1, stride: stride, bias: false)), ("bn", new KeptBatchNorm2d(outCh)))
                 : Identity();
             RegisterComponents();
         }

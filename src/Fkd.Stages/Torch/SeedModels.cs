@@ -41,7 +41,7 @@ internal static class SeedModels
             var n = b + 1;
             layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3, padding: 1)));
             layers.Add(($"relu{n}", ReLU()));
-            layers.Add(($"bn{n}", BatchNorm2d(filters[b])));
+            layers.Add(($"bn{n}", new KeptBatchNorm2d(filters[b])));
             layers.Add(($"pool{n}", MaxPool2d(2)));                              // 48, 24, 12, 6, 3
             layers.Add(($"drop{n}", Dropout(drops[b])));
             inCh = filters[b];
@@ -74,7 +74,7 @@ internal static class SeedModels
             var n = b + 1;
             layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3)));
             layers.Add(($"act{n}", new LeakyRelu(0.1)));
-            layers.Add(($"bn{n}", BatchNorm2d(filters[b])));
+            layers.Add(($"bn{n}", new KeptBatchNorm2d(filters[b])));
             layers.Add(($"pool{n}", MaxPool2d(2)));
             layers.Add(($"drop{n}", Dropout(0.2)));
             inCh = filters[b];
@@ -82,7 +82,7 @@ internal static class SeedModels
         }
         layers.Add(("local4", new LocallyConnected2d(inCh, size, size, 3, 32)));   // 8 x 8
         layers.Add(("act4", new LeakyRelu(0.1)));
-        layers.Add(("bn4", BatchNorm2d(32)));
+        layers.Add(("bn4", new KeptBatchNorm2d(32)));
         layers.Add(("gap", AdaptiveAvgPool2d(1)));
         layers.Add(("flatten", Flatten()));
         layers.Add(("fc1", Linear(32, 512)));

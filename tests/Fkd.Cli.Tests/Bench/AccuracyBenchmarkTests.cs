@@ -133,7 +133,7 @@ public sealed class AccuracyBenchmarkTests
         Assert.True(double.IsFinite(value) && value > 0 && value < 96, $"holdout RMSE {value}");
         var d = json["details"]!;
         Assert.Equal(1, d["epochs"]!.GetValue<int>());
-        Assert.Equal("cnn-small", d["model"]!.GetValue<string>());
+        Assert.Equal(AccuracyBenchmark.Pipeline().Model, d["model"]!.GetValue<string>());
         Assert.Equal(24, d["holdout_images"]!.GetValue<int>());
         Assert.True(d["train_images"]!.GetValue<int>() > 64, "the augmented set is larger than the faces");
         Assert.True(d["val_images"]!.GetValue<int>() > 0);

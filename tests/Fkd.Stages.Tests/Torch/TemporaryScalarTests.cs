@@ -33,6 +33,8 @@ public sealed class TemporaryScalarTests
         Assert.Contains("TorchSharp.torch/Tensor::square()", makers);
         Assert.Contains("TorchSharp.Modules.LeakyReLU::forward(TorchSharp.torch/Tensor)", makers);
         Assert.Contains("TorchSharp.Modules.ELU::forward(TorchSharp.torch/Tensor)", makers);
+        // BatchNorm's forward counts batches with num_batches_tracked.add_(1): a Scalar for 1 and another for alpha.
+        Assert.Contains("TorchSharp.Modules.BatchNorm::forward(TorchSharp.torch/Tensor)", makers);
         // and not the ones that take numbers as doubles all the way down.
         Assert.DoesNotContain("TorchSharp.Modules.Conv2d::forward(TorchSharp.torch/Tensor)", makers);
         Assert.DoesNotContain("TorchSharp.torch/Tensor::mul(TorchSharp.torch/Tensor)", makers);
@@ -62,8 +64,8 @@ internal static class TemporaryScalars
                 else if (makers.Contains(Key(callee)))
                     offences.Add($"{where}: {Key(callee)} makes a temporary Scalar");
                 else if (callee.ReturnType.Resolve() is { } returned && returned.Module.Assembly.Name.Name == torch.Assembly.Name.Name &&
-                         returned.Methods.Any(m => m.Name == "forward" && makers.Contains(Key(m))))
-                    offences.Add($"{where}: {returned.FullName}'s forward makes a temporary Scalar");
+                         Forward(returned) is { } forward && makers.Contains(Key(forward)))
+                    offences.Add($"{where}: {returned.FullName}'s forward ({Key(forward)}) makes a temporary Scalar");
             }
         }
         return offences.ToList();
@@ -93,6 +95,14 @@ internal static class TemporaryScalars
                 if (!makers.Contains(method) && callees.Any(makers.Contains)) changed = makers.Add(method) || changed;
         }
         return makers;
+    }
+
+    /// <summary>The forward a module of this type runs: its own or the nearest base type's (BatchNorm2d inherits BatchNorm's).</summary>
+    private static MethodDefinition? Forward(TypeDefinition? type)
+    {
+        for (; type is not null; type = type.BaseType?.Resolve())
+            if (type.Methods.FirstOrDefault(m => m.Name == "forward" && m.HasBody) is { } own) return own;
+        return null;
     }
 
     private static bool IsCall(Instruction i) => i.OpCode.Code is Code.Call or Code.Callvirt or Code.Newobj;
