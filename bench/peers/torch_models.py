@@ -31,20 +31,12 @@ def lenet5(out, p):
         nn.Flatten(), nn.Linear(16 * 21 * 21, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, out))
 
 
-def cnn_small(out, p):
-    layers, c = [], 1
-    for f in [16, 32, 64, 128]:
-        layers += [nn.Conv2d(c, f, 3, stride=2, padding=1), nn.LeakyReLU(0.01), nn.BatchNorm2d(f)]
-        c = f
-    layers += [nn.Flatten(), nn.Dropout(p), nn.Linear(c * 6 * 6, 256), nn.LeakyReLU(0.01), nn.Dropout(p), nn.Linear(256, out)]
-    return nn.Sequential(*layers)
-
-
-def cnn_medium(out, p):
+def cnn_small(out, p, deeper=False):
+    # deeper: cnn-medium, a stride-1 conv3x3 block after each of the last three stride-2 ones (as ModelFactory's).
     layers, c = [], 1
     for b, f in enumerate([16, 32, 64, 128]):
         layers += [nn.Conv2d(c, f, 3, stride=2, padding=1), nn.LeakyReLU(0.01), nn.BatchNorm2d(f)]
-        if b > 0:
+        if deeper and b > 0:
             layers += [nn.Conv2d(f, f, 3, padding=1), nn.LeakyReLU(0.01), nn.BatchNorm2d(f)]
         c = f
     layers += [nn.Flatten(), nn.Dropout(p), nn.Linear(c * 6 * 6, 256), nn.LeakyReLU(0.01), nn.Dropout(p), nn.Linear(256, out)]
@@ -126,7 +118,7 @@ class ResNet(nn.Module):
 MODELS = {"mlp": mlp, "lenet5": lenet5, "cnn-small": cnn_small, "conv5": lambda out, p: convnet(1, out, p),
           "conv10": lambda out, p: convnet(2, out, p), "naimishnet": naimishnet,
           "resnet18": lambda out, p: ResNet([2, 2, 2, 2], out), "resnet34": lambda out, p: ResNet([3, 4, 6, 3], out),
-          "lenet5-seed": lenet5_seed, "conv5-seed": conv5_seed, "cnn-medium": cnn_medium}
+          "lenet5-seed": lenet5_seed, "conv5-seed": conv5_seed, "cnn-medium": lambda out, p: cnn_small(out, p, deeper=True)}
 
 
 def parameter_count(model):

@@ -41,7 +41,7 @@ public static class ModelFactory
             "resnext101" => BottleneckResNet.ResNeXt101(outputs),
             "cascade" => new Cascade(outputs, p),
             "heatmap" => new HeatmapNet(outputs),
-            "cnn-medium" => CnnMedium(outputs, p),
+            "cnn-medium" => CnnSmall(outputs, p, deeper: true),
             _ => throw new ArgumentException($"Unknown model '{name}' (expected one of {string.Join(", ", Names)}).", nameof(name)),
         };
     }
@@ -70,8 +70,15 @@ public static class ModelFactory
     /// The default, built for speed on a couple of CPU cores: four conv blocks (conv3x3 at stride 2,
     /// LeakyReLU, BatchNorm) with 16, 32, 64, 128 filters taking 96 down to 6, then
     /// dropout -> fc 256 -> LeakyReLU -> dropout -> fc outputs. About 9.5 M multiply-adds per image.
+    /// <para>
+    /// <paramref name="deeper"/> (cnn-medium): more depth where it is cheap. After the stride-2 conv that brings 48 to
+    /// 24, 24 to 12 and 12 to 6, a conv3x3 at stride 1 on the same filters (LeakyReLU, BatchNorm), so each level
+    /// sees 5x5 of the level below instead of 3x3: about 25 M multiply-adds per image (2.7x) for 0.19 M more
+    /// parameters. On real faces cnn-small's training loss stays as high as its validation error, so it is short
+    /// of capacity rather than of data.
+    /// </para>
     /// </summary>
-    private static Module<Tensor, Tensor> CnnSmall(int outputs, double p)
+    private static Module<Tensor, Tensor> CnnSmall(int outputs, double p, bool deeper = false)
     {
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         int[] filters = [16, 32, 64, 128];
@@ -82,36 +89,7 @@ public static class ModelFactory
             layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3, stride: 2, padding: 1)));  // 48, 24, 12, 6
             layers.Add(($"act{n}", new LeakyRelu(0.01)));
             layers.Add(($"bn{n}", new KeptBatchNorm2d(filters[b])));
-            inCh = filters[b];
-        }
-        layers.Add(("flatten", Flatten()));
-        layers.Add(("drop_fc", Dropout(p)));
-        layers.Add(("fc1", Linear(inCh * 6 * 6, 256)));
-        layers.Add(("act_fc", new LeakyRelu(0.01)));
-        layers.Add(("drop_out", Dropout(p)));
-        layers.Add(("out", Linear(256, outputs)));
-        return Sequential(layers);
-    }
-
-    /// <summary>
-    /// cnn-small with more depth where it is cheap: after the stride-2 conv that brings 48 to 24, 24 to 12 and
-    /// 12 to 6, a conv3x3 at stride 1 on the same filters (LeakyReLU, BatchNorm), so each level sees 5x5 of
-    /// the level below instead of 3x3. About 25 M multiply-adds per image (2.7x cnn-small) for 0.16 M more
-    /// parameters: on real faces cnn-small's training loss stays as high as its validation error, so it is
-    /// short of capacity rather than of data.
-    /// </summary>
-    private static Module<Tensor, Tensor> CnnMedium(int outputs, double p)
-    {
-        var layers = new List<(string, Module<Tensor, Tensor>)>();
-        int[] filters = [16, 32, 64, 128];
-        var inCh = 1;
-        for (var b = 0; b < filters.Length; b++)
-        {
-            var n = b + 1;
-            layers.Add(($"conv{n}", Conv2d(inCh, filters[b], 3, stride: 2, padding: 1)));  // 48, 24, 12, 6
-            layers.Add(($"act{n}", new LeakyRelu(0.01)));
-            layers.Add(($"bn{n}", new KeptBatchNorm2d(filters[b])));
-            if (b > 0)
+            if (deeper && b > 0)
             {
                 layers.Add(($"conv{n}b", Conv2d(filters[b], filters[b], 3, padding: 1)));
                 layers.Add(($"act{n}b", new LeakyRelu(0.01)));
