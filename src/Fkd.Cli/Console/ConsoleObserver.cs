@@ -17,12 +17,14 @@ public sealed class ConsoleObserver : IRunObserver
     private readonly ConcurrentDictionary<string, ProgressTask> _tasks = new();
     private readonly ConcurrentDictionary<string, (long Tick, double Fraction)> _lastPlain = new();
     private readonly ConcurrentDictionary<string, long> _started = new();
+    private readonly ConcurrentDictionary<string, (long Tick, double Fraction)> _firstReport = new();
 
     public ConsoleObserver(ProgressContext? bars) => _bars = bars;
 
     public void StageStarted(PlannedStage stage)
     {
         _started[stage.Name] = Stopwatch.GetTimestamp();
+        _firstReport.TryRemove(stage.Name, out _);
         if (_bars is not null) _tasks[stage.Name] = _bars.AddTask($"{stage.Name} [grey]{stage.Key[..12]}[/]", maxValue: 1);
         else System.Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {stage.Name,-14} {stage.Key[..12]}  running ({string.Join("; ", stage.Why)})");
     }
@@ -44,15 +46,26 @@ public sealed class ConsoleObserver : IRunObserver
         System.Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {stage.Name,-14} {fraction,6:P0}  {p.Message}{Timing(stage.Name, fraction, now)}");
     }
 
-    /// <summary>" (1m 02s, about 1m 41s left)": how long the stage has run and, from its share done, what is left.</summary>
+    /// <summary>
+    /// " (1m 02s, about 1m 41s left)": how long the stage has run and what is left, at the pace it has kept since its
+    /// first report. Not from its start: a training resumed from a checkpoint starts with most of its share done
+    /// (epoch 34 of 40 an epoch after starting), and the time since the start spread over that share would say seconds.
+    /// </summary>
     private string Timing(string stage, double fraction, long now)
     {
         if (!_started.TryGetValue(stage, out var start)) return "";
+        var first = _firstReport.GetOrAdd(stage, (now, fraction));
         var elapsed = Stopwatch.GetElapsedTime(start, now);
         if (elapsed < TimeSpan.FromSeconds(10)) return "";
-        var left = fraction is > 0.02 and < 1 ? $", about {Span(elapsed * ((1 - fraction) / fraction))} left" : "";
+        var left = TimeLeft(Stopwatch.GetElapsedTime(first.Tick, now), first.Fraction, fraction) is { } l ? $", about {Span(l)} left" : "";
         return $" ({Span(elapsed)}{left})";
     }
+
+    /// <summary>What is left at the pace from <paramref name="firstFraction"/> to <paramref name="fraction"/> in <paramref name="sinceFirst"/>; none before a second report.</summary>
+    public static TimeSpan? TimeLeft(TimeSpan sinceFirst, double firstFraction, double fraction) =>
+        fraction < 1 && fraction - firstFraction > 1e-9 && sinceFirst > TimeSpan.Zero
+            ? sinceFirst * ((1 - fraction) / (fraction - firstFraction))
+            : null;
 
     private static string Span(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m {t.Seconds:D2}s" : $"{t.Seconds}s";
 
