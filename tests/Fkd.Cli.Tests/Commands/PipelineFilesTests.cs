@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Fkd.Flow.Spec;
 using Fkd.Tests;
 
@@ -23,5 +24,28 @@ public sealed class PipelineFilesTests
             Assert.True(spec.IsSuccess, string.Join("\n", spec.FailToSeq().Select(e => e.ToString())));
         }
         finally { File.Delete(stand); }
+    }
+
+    /// <summary>
+    /// accuracy-pair.json compares models on accuracy.json's recipe, copied (a pipeline file includes none): the data
+    /// stages must stay the same, and each train stage the same but for its model, or the comparison says nothing
+    /// about the model accuracy.json picks.
+    /// </summary>
+    [Fact]
+    public void The_pair_pipeline_is_the_accuracy_recipe_with_two_models()
+    {
+        var one = JsonNode.Parse(File.ReadAllText(RepoPaths.InRepo("pipelines", "accuracy.json")))!["stages"]!.AsObject();
+        var pair = JsonNode.Parse(File.ReadAllText(RepoPaths.InRepo("pipelines", "accuracy-pair.json")))!["stages"]!.AsObject();
+        foreach (var stage in new[] { "faces", "train_rows", "dedup", "labelfix", "split", "augment" })
+            Assert.True(JsonNode.DeepEquals(one[stage], pair[stage]), $"stage {stage} differs from accuracy.json's");
+        var trains = pair.Where(s => s.Value!["kind"]!.GetValue<string>() == "train").ToArray();
+        Assert.Equal(["train_medium", "train_small"], trains.Select(t => t.Key).Order().ToArray());
+        Assert.Contains(trains, t => t.Value!["params"]!["model"]!.GetValue<string>() == one["train"]!["params"]!["model"]!.GetValue<string>());
+        foreach (var (name, train) in trains)
+        {
+            var expected = one["train"]!.DeepClone();
+            expected["params"]!["model"] = train!["params"]!["model"]!.DeepClone();
+            Assert.True(JsonNode.DeepEquals(expected, train), $"{name} differs from accuracy.json's train stage but for its model");
+        }
     }
 }
