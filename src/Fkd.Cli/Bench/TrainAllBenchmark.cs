@@ -20,12 +20,28 @@ public static class TrainAllBenchmark
         ["resnext101"] = "a definition at 86.8 M parameters, not for CPU training; bench train --model resnext101 measures it alone",
     };
 
+    /// <summary>
+    /// The models to measure: every model but the skipped ones, or those of a comma-separated list (`--model
+    /// naimishnet,resnet18`) in its order, a skipped one included when named. Unknown or repeated names are usage errors.
+    /// </summary>
+    public static IReadOnlyList<string> Models(string? list)
+    {
+        if (list is null) return [.. Fkd.Stages.Torch.ModelFactory.Names.Where(m => !Skipped.ContainsKey(m))];
+        var names = list.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Length == 0))
+            throw new UsageException($"--model '{list}' has an empty name (expected model names separated by commas)");
+        foreach (var n in names) TrainBenchmark.CheckModel(n);
+        if (names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new UsageException($"--model names '{twice.Key}' twice");
+        return names;
+    }
+
     public static BenchReport Run(BenchSettings s, IPeerRunner peer, CancellationToken ct)
     {
         var images = s.Quick ? 128 : 192;
         var epochSeconds = s.Quick ? 1.5 : 4.0;
         var epochs = 1 + s.RepeatsOr(2, 1);
-        var models = Fkd.Stages.Torch.ModelFactory.Names.Where(m => !Skipped.ContainsKey(m)).ToArray();
+        var models = Models(s.Model);
         var sets = new Dictionary<int, TrainingSet> { [images] = TrainBenchmark.MakeSet(images) };
         var dir = Directory.CreateTempSubdirectory("fkd-bench-train-all-");
         var rows = new List<Row>();

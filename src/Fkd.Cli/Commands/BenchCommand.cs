@@ -16,7 +16,7 @@ public static class BenchCommand
         ("parse", "Kaggle-size CSV (~240 MB) to Parquet, GB/s; peer: pandas read_csv + Image to uint8 arrays"),
         ("augment", "default recipe (flip x rotation x brightness) on 96x96, images/s on all cores; peer: torchvision"),
         ("rerun", "no-op rerun of an 8-stage pipeline as a child process, seconds; peer: Snakemake no-op of 8 rules"),
-        ("train", "training images/s, batch 64, 2 threads (--model, default cnn-small; --all: every model, in the bench and in a pipeline); peer: PyTorch, same layers"),
+        ("train", "training images/s, batch 64, 2 threads (--model, default cnn-small; --all: every model, or those --model lists, in the bench and in a pipeline); peer: PyTorch, same layers"),
         ("distributed", "8 independent trainings on 2 workers vs 1 (local cluster: PostgreSQL, s3rver), seconds; overhead per job; no-op distributed rerun"),
         ("memory", "peak RSS of augment + one training epoch at 10k, 100k, 500k images, each in a child process; peer: the smallest size"),
         ("accuracy", "FOLDER (faces-real): holdout RMSE of pipelines/accuracy.json's model (--model, --epochs; default its own model and epochs), training time; peer: PyTorch, same layers, recipe and images"),
@@ -29,9 +29,9 @@ public static class BenchCommand
         var json = Common.JsonOption();
         var repeats = new Option<int?>("--repeats") { Description = "measured repeats (default per benchmark; medians are reported)" };
         var quick = new Option<bool>("--quick") { Description = "a smaller, faster run" };
-        var model = new Option<string?>("--model") { Description = "train, memory, accuracy: the model (default cnn-small; e.g. conv10)" };
+        var model = new Option<string?>("--model") { Description = "train, memory, accuracy: the model (default cnn-small; e.g. conv10); with train --all, a comma-separated list of models" };
         var epochs = new Option<int?>("--epochs") { Description = "accuracy: training epochs (default: the accuracy pipeline's)" };
-        var all = new Option<bool>("--all") { Description = "train: every model, each in the benchmark, in a pipeline and in PyTorch" };
+        var all = new Option<bool>("--all") { Description = "train: every model (or those --model lists), each in the benchmark, in a pipeline and in PyTorch" };
         var images = new Option<int?>("--images") { Description = "memory: measure one size in this process (what each child runs)", Hidden = true };
         var cmd = new Command("bench", "measure against a peer (pandas, torchvision, Snakemake, PyTorch); Release builds only")
             { name, folder, json, repeats, quick, model, all, epochs, images };
@@ -79,8 +79,11 @@ public static class BenchCommand
             throw new UsageException($"bench {name} takes no folder ('{settings.Data}'); only 'bench accuracy' does");
         else if (settings.Epochs is not null)
             throw new UsageException("--epochs applies to 'bench accuracy' only");
-        if (settings.All && (name != "train" || settings.Model is not null))
-            throw new UsageException("--all applies to 'bench train' without --model");
+        if (settings.All && name != "train")
+            throw new UsageException("--all applies to 'bench train' only");
+        if (settings.All) TrainAllBenchmark.Models(settings.Model);
+        else if (settings.Model is { } single && single.Contains(','))
+            throw new UsageException($"--model takes one model ('{single}'); a list of models is for 'bench train --all'");
         if (BuildInfo.IsDebug(typeof(BenchCommand).Assembly))
         {
             System.Console.Error.WriteLine("error: this is a Debug build; benchmarks measure Release builds only (dotnet build src/Fkd.Cli -c Release)");

@@ -108,11 +108,28 @@ public sealed class BenchTests
         Assert.Equal(expected, TrainAllBenchmark.ImagesFor(rate, least, seconds));
 
     [Theory]
-    [InlineData("parse", null)]
-    [InlineData("train", "conv10")]
-    public async Task All_is_for_bench_train_without_a_model(string name, string? model) =>
+    [InlineData("parse", null, true)]
+    [InlineData("memory", "conv10", true)]
+    [InlineData("train", "conv10,nope", true)]
+    [InlineData("train", "conv10,,lenet5", true)]
+    [InlineData("train", "conv10,conv10", true)]
+    [InlineData("train", "conv10,lenet5", false)] // a list is for --all
+    [InlineData("memory", "conv10,lenet5", false)]
+    public async Task All_is_for_bench_train_and_a_list_of_models_for_all(string name, string? model, bool all) =>
         await Assert.ThrowsAsync<UsageException>(() =>
-            BenchCommand.RunAsync(name, new BenchSettings(Model: model, All: true), json: true, new FailingPeer("unused"), CancellationToken.None));
+            BenchCommand.RunAsync(name, new BenchSettings(Model: model, All: all), json: true, new FailingPeer("unused"), CancellationToken.None));
+
+    [Fact]
+    public void Train_all_measures_every_model_but_the_skipped_ones_unless_told_which()
+    {
+        var every = TrainAllBenchmark.Models(null);
+        Assert.Equal(Fkd.Stages.Torch.ModelFactory.Names.Where(m => !TrainAllBenchmark.Skipped.ContainsKey(m)), every);
+        Assert.DoesNotContain("resnext101", every);
+        Assert.Contains("naimishnet", every);
+        // A list keeps its order, trims spaces, and may name a skipped model.
+        Assert.Equal(["resnet18", "naimishnet", "resnext101"], TrainAllBenchmark.Models("resnet18, naimishnet,resnext101"));
+        Assert.Equal(["lenet5"], TrainAllBenchmark.Models("lenet5"));
+    }
 
     [Fact]
     public void The_rerun_pipeline_has_eight_stages() =>
