@@ -48,4 +48,84 @@ public sealed class PipelineFilesTests
             Assert.True(JsonNode.DeepEquals(expected, train), $"{name} differs from accuracy.json's train stage but for its model");
         }
     }
+    private static JsonObject Stages(string file) =>
+        JsonNode.Parse(File.ReadAllText(RepoPaths.InRepo("pipelines", file)))!["stages"]!.AsObject();
+
+    private static string Kind(JsonNode stage) => stage["kind"]!.GetValue<string>();
+
+    /// <summary>A stage as it computes: its description is for readers and takes no part in its key.</summary>
+    private static JsonNode? Computed(JsonNode? stage)
+    {
+        var copy = stage?.DeepClone();
+        copy?.AsObject().Remove("description");
+        return copy;
+    }
+
+    private static bool SameStage(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(Computed(a), Computed(b));
+
+    /// <summary>
+    /// In the real-face stacking pipelines validation picks the predictor and the holdout scores it once, so each
+    /// predictor's holdout twin must be the same predictor: X_holdout has X_val's params, out-of-fold inputs and truth,
+    /// and predicts from the same models, on holdout_rows instead of the validation split. A twin edited on one side
+    /// only would score on the holdout something validation never chose.
+    /// </summary>
+    [Theory]
+    [InlineData("stack-real.json")]
+    [InlineData("stack-2nd-place.json")]
+    public void Each_validated_predictor_has_the_same_predictor_on_the_holdout(string file)
+    {
+        var stages = Stages(file);
+        var twins = 0;
+        foreach (var (name, stage) in stages)
+        {
+            var kind = Kind(stage!);
+            string? twin = kind switch
+            {
+                "stack" when name.EndsWith("_val") => name[..^"_val".Length] + "_holdout",
+                "predict" when name.StartsWith("val_") => "holdout_" + name["val_".Length..],
+                _ => null,
+            };
+            if (twin is null) continue;
+            Assert.True(stages.ContainsKey(twin), $"{file}: {name} has no holdout twin {twin}");
+            var expected = stage!.DeepClone();
+            if (kind == "stack")
+            {
+                var predict = expected["inputs"]!["predict"]!.AsArray();
+                for (var i = 0; i < predict.Count; i++)
+                    predict[i] = "holdout_" + predict[i]!.GetValue<string>()["val_".Length..];
+            }
+            else expected["inputs"]!["faces"] = "holdout_rows/faces.parquet";
+            Assert.True(SameStage(expected, stages[twin]), $"{file}: {twin} is not {name} on the holdout");
+            twins++;
+        }
+        Assert.True(twins >= 4, $"{file}: only {twins} validated predictors found");
+    }
+
+    /// <summary>
+    /// stack-real.json stacks models trained on accuracy.json's recipe (copied: a pipeline file includes none), so that
+    /// its stacks and its fold means compare with the single best model: the same data stages, the same split plus
+    /// folds, and each train stage accuracy.json's but for its model and what training per fold needs (one per fold,
+    /// the fold held out, one thread each so that two run at once).
+    /// </summary>
+    [Fact]
+    public void The_real_face_stack_trains_on_the_accuracy_recipe()
+    {
+        var one = Stages("accuracy.json");
+        var stack = Stages("stack-real.json");
+        foreach (var stage in new[] { "faces", "train_rows", "dedup", "labelfix", "augment" })
+            Assert.True(SameStage(one[stage], stack[stage]), $"stage {stage} differs from accuracy.json's");
+        var split = one["split"]!.DeepClone();
+        split["params"]!["folds"] = stack["split"]!["params"]!["folds"]!.DeepClone();
+        Assert.True(SameStage(split, stack["split"]), "split differs from accuracy.json's but for its folds");
+        var trains = stack.Where(s => Kind(s.Value!) == "train").ToArray();
+        Assert.Equal(2, trains.Length);
+        foreach (var (name, train) in trains)
+        {
+            var expected = one["train"]!.DeepClone();
+            foreach (var own in new[] { "model", "threads", "holdout_fold" })
+                expected["params"]![own] = train!["params"]![own]!.DeepClone();
+            expected["foreach"] = train!["foreach"]!.DeepClone();
+            Assert.True(SameStage(expected, train), $"{name} differs from accuracy.json's train stage but for its model, threads and fold");
+        }
+    }
 }
