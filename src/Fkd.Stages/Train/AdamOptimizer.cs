@@ -72,8 +72,8 @@ public sealed class AdamOptimizer : IDisposable
         for (var i = 0; i < _parameters.Length; i++)
         {
             w.Write(_step[i]);
-            _expAvg[i].Save(w);
-            _expAvgSq[i].Save(w);
+            SaveContiguous(_expAvg[i], w);
+            SaveContiguous(_expAvgSq[i], w);
         }
     }
 
@@ -86,9 +86,27 @@ public sealed class AdamOptimizer : IDisposable
         for (var i = 0; i < n; i++)
         {
             _step[i] = r.ReadInt64();
-            _expAvg[i].Load(r);
-            _expAvgSq[i].Load(r);
+            LoadInto(_expAvg[i], r);
+            LoadInto(_expAvgSq[i], r);
         }
+    }
+
+    // The state takes its parameter's layout (zeros_like), which may be channels-last (ChannelsLast.Apply);
+    // TorchSharp reads and writes only contiguous tensors, so the file always holds the ordinary layout.
+    private static void SaveContiguous(Tensor t, BinaryWriter w)
+    {
+        if (t.is_contiguous()) { t.Save(w); return; }
+        using var c = t.contiguous();
+        c.Save(w);
+    }
+
+    private static void LoadInto(Tensor t, BinaryReader r)
+    {
+        if (t.is_contiguous()) { t.Load(r); return; }
+        using var c = t.contiguous();
+        c.Load(r);
+        using var _ = no_grad();
+        t.copy_(c);
     }
 
     public void Dispose()

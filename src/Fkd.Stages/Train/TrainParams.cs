@@ -5,6 +5,10 @@ namespace Fkd.Stages.Train;
 /// <summary>The learning-rate schedule: cosine (per epoch, from the learning rate towards 0), plateau (halve after 2 epochs without improvement of the validation RMSE, or of the training loss without validation), none.</summary>
 public enum LrSchedule { Cosine, Plateau, None }
 
+/// <summary>How training stores the model's 4-D weights and its batches: channels-last (NHWC, the faster
+/// convolutions on the CPU; see <see cref="ChannelsLast"/>) or nchw (the order of earlier versions).</summary>
+public enum TensorLayout { ChannelsLast, Nchw }
+
 /// <summary>
 /// How to train: the train stage's parameters, and what <see cref="Trainer.Train"/> takes. Patience 0 =
 /// no early stopping (it needs a validation set). FlipTta is for the prediction step (<see cref="Predictor"/>);
@@ -25,6 +29,7 @@ public sealed record TrainParams(
     [property: Param("patience", "early stopping: epochs without validation improvement (0 = off)", Min = 0)] int Patience = 0,
     [property: Param("seed", "seed of weights and shuffling")] long Seed = 1,
     [property: Param("flip_tta", "predict also on the mirrored image and average")] bool FlipTta = true,
+    [property: Param("layout", "memory layout of weights and batches in training: channels-last (faster) or nchw; the same model either way, to float rounding")] TensorLayout Layout = TensorLayout.ChannelsLast,
     [property: Param("holdout_fold", "train only on rows whose fold tag differs from this (-1 = all rows); for out-of-fold predictions", Min = -1)] int HoldoutFold = -1)
     : TorchStageParams
 {

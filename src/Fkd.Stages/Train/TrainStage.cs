@@ -14,7 +14,7 @@ namespace Fkd.Stages.Train;
 /// </summary>
 // Version 2: metrics.parquet no longer holds the epochs' wall-clock seconds and images/s (they made two trainings of
 // one key differ in bytes, whatever else was equal); they are the manifest's facts now (epoch_seconds, images_per_second).
-public sealed class TrainStage() : FaceStage<TrainParams>("train", 2, "train a keypoint CNN (TorchSharp), masked loss for missing keypoints", Reads, Writes)
+public sealed class TrainStage() : FaceStage<TrainParams>("train", 3, "train a keypoint CNN (TorchSharp), masked loss for missing keypoints", Reads, Writes)
 {
     /// <summary>Versions and backend that change numeric results. Constants: computing them must not load libtorch.</summary>
     public override string KeyFacts => TorchBackend.KeyFacts;

@@ -44,6 +44,8 @@ public static class Trainer
         using var model = ModelFactory.Create(o.Model, outputs, o.ModelOptions);
         if (state is not null) model.load(Path.Combine(checkpointDir, state.ModelFile!));
         model.to(device);
+        var channelsLast = o.Layout == TensorLayout.ChannelsLast;
+        if (channelsLast) ChannelsLast.Apply(model); // before the optimizer, whose state takes each parameter's layout
         using var optimizer = new AdamOptimizer(model.parameters(), o.LearningRate, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
         if (state is not null && state.OptimizerFile is not null)
             optimizer.Load(Path.Combine(checkpointDir, state.OptimizerFile));
@@ -70,7 +72,7 @@ public static class Trainer
             {
                 var n = host.Count;
                 using var scope = NewDisposeScope();
-                var (x, y) = ToTensors(host, outputs, device);
+                var (x, y) = ToTensors(host, outputs, device, channelsLast);
                 feed.Return(host);
                 model.zero_grad();
                 var prediction = model.forward(x);
@@ -81,7 +83,7 @@ public static class Trainer
                 lossWeight += n;
             }
             var trainSeconds = sw.Elapsed.TotalSeconds;
-            double? rmse = validation is null ? null : ValidationRmse(model, validation, o.BatchSize, device);
+            double? rmse = validation is null ? null : ValidationRmse(model, validation, o.BatchSize, device, channelsLast);
             sw.Stop();
 
             var metrics = new EpochMetrics(epoch, lossSum / Math.Max(1, lossWeight), rmse, lr,
@@ -101,7 +103,7 @@ public static class Trainer
     }
 
     /// <summary>Root mean squared error in pixels over the present coordinates (no flip TTA).</summary>
-    public static double ValidationRmse(nn.Module<Tensor, Tensor> model, TrainingSet set, int batchSize, Device device)
+    public static double ValidationRmse(nn.Module<Tensor, Tensor> model, TrainingSet set, int batchSize, Device device, bool channelsLast = false)
     {
         var outputs = set.Outputs;
         var order = Enumerable.Range(0, set.Count).ToArray();
@@ -115,7 +117,7 @@ public static class Trainer
             while (feed.Next() is { } host)
             {
                 using var scope = NewDisposeScope();
-                var (x, y) = ToTensors(host, outputs, device);
+                var (x, y) = ToTensors(host, outputs, device, channelsLast);
                 feed.Return(host);
                 var mask = y.isnan().logical_not();
                 var diff = where(mask, model.forward(x) - y, zeros_like(y));
@@ -130,12 +132,12 @@ public static class Trainer
     private const int Prefetch = 3;
 
     /// <summary>The batch as tensors on the device; <c>tensor()</c> copies, so the host arrays can go back to the feed.</summary>
-    private static (Tensor X, Tensor Y) ToTensors(HostBatch b, int outputs, Device device)
+    private static (Tensor X, Tensor Y) ToTensors(HostBatch b, int outputs, Device device, bool channelsLast)
     {
         var x = tensor(b.Pixels, [b.Count, 1, 96, 96]);
         var y = tensor(b.Targets, [b.Count, outputs]);
         if (device.type != DeviceType.CPU) { x = x.to(device); y = y.to(device); }
-        return (x, y);
+        return (channelsLast ? ChannelsLast.Input(x) : x, y);
     }
 
     /// <summary>
@@ -226,7 +228,7 @@ public static class Trainer
     private static void AtomicSave(nn.Module<Tensor, Tensor> model, string path)
     {
         var tmp = path + ".tmp";
-        model.save(tmp);
+        ChannelsLast.Save(model, tmp);
         File.Move(tmp, path, overwrite: true);
     }
 
