@@ -31,10 +31,11 @@ def lenet5(out, p):
         nn.Flatten(), nn.Linear(16 * 21 * 21, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, out))
 
 
-def cnn_small(out, p, deeper=False):
-    # deeper: cnn-medium, a stride-1 conv3x3 block after each of the last three stride-2 ones (as ModelFactory's).
+def cnn_small(out, p, deeper=False, width=1):
+    # deeper: cnn-medium, a stride-1 conv3x3 block after each of the last three stride-2 ones (as ModelFactory's);
+    # width multiplies every conv's filters (cnn-wide: deeper, width 2).
     layers, c = [], 1
-    for b, f in enumerate([16, 32, 64, 128]):
+    for b, f in enumerate([16 * width, 32 * width, 64 * width, 128 * width]):
         layers += [nn.Conv2d(c, f, 3, stride=2, padding=1), nn.LeakyReLU(0.01), nn.BatchNorm2d(f)]
         if deeper and b > 0:
             layers += [nn.Conv2d(f, f, 3, padding=1), nn.LeakyReLU(0.01), nn.BatchNorm2d(f)]
@@ -118,7 +119,8 @@ class ResNet(nn.Module):
 MODELS = {"mlp": mlp, "lenet5": lenet5, "cnn-small": cnn_small, "conv5": lambda out, p: convnet(1, out, p),
           "conv10": lambda out, p: convnet(2, out, p), "naimishnet": naimishnet,
           "resnet18": lambda out, p: ResNet([2, 2, 2, 2], out), "resnet34": lambda out, p: ResNet([3, 4, 6, 3], out),
-          "lenet5-seed": lenet5_seed, "conv5-seed": conv5_seed, "cnn-medium": lambda out, p: cnn_small(out, p, deeper=True)}
+          "lenet5-seed": lenet5_seed, "conv5-seed": conv5_seed, "cnn-medium": lambda out, p: cnn_small(out, p, deeper=True),
+          "cnn-wide": lambda out, p: cnn_small(out, p, deeper=True, width=2)}
 
 
 def parameter_count(model):

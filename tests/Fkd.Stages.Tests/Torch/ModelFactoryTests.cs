@@ -18,6 +18,8 @@ public sealed class ModelFactoryTests(ITestOutputHelper output)
     [InlineData("resnet34", 21_100_000, 21_500_000)]
     // cnn-medium: cnn-small's 1,285,246 and three stride-1 convs with their BatchNorms: 32·32·9+32+64, 64·64·9+64+128, 128·128·9+128+256.
     [InlineData("cnn-medium", 1_479_454, 1_479_454)]
+    // cnn-wide: cnn-medium's seven convs at twice the filters (32..256), each with its BatchNorm, 1,164,288 in all; fc 256·6·6·256+256, 256·30+30.
+    [InlineData("cnn-wide", 3_531_550, 3_531_550)]
     public void Parameter_count_is_in_range(string name, long min, long max)
     {
         TorchRuntime.PrepareProcess();
@@ -33,6 +35,7 @@ public sealed class ModelFactoryTests(ITestOutputHelper output)
     [InlineData("resnet34", 30)]
     [InlineData("cnn-medium", 30)]
     [InlineData("cnn-medium", 8)]
+    [InlineData("cnn-wide", 30)]
     public void Forward_gives_one_row_of_outputs_per_image(string name, int outputs)
     {
         TorchRuntime.PrepareProcess();
