@@ -18,6 +18,7 @@ public static class Trainer
     public const string BestModelFile = "best.model";
     public const string FinalModelFile = "final.model";
     private const string OptimizerExtension = ".adam";
+    private const string AverageExtension = ".average";
 
     private const double PixelScale = 48.0;
 
@@ -49,6 +50,8 @@ public static class Trainer
         using var optimizer = new AdamOptimizer(model.parameters(), o.LearningRate, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
         if (state is not null && state.OptimizerFile is not null)
             optimizer.Load(Path.Combine(checkpointDir, state.OptimizerFile));
+        using var average = o.Ema > 0 ? StartAverage(o, outputs, model, device, channelsLast, state, checkpointDir) : null;
+        var evaluated = average?.Model ?? model; // what validation scores and the best and final files hold
 
         state ??= new CheckpointState { Options = Fingerprint(o), LearningRate = o.LearningRate };
 
@@ -79,22 +82,23 @@ public static class Trainer
                 var loss = MaskedLoss.Mse(prediction, y);
                 loss.backward();
                 optimizer.Step();
+                average?.Update();
                 lossSum += loss.item<float>() * n;
                 lossWeight += n;
             }
             var trainSeconds = sw.Elapsed.TotalSeconds;
-            double? rmse = validation is null ? null : ValidationRmse(model, validation, o.BatchSize, device, channelsLast);
+            double? rmse = validation is null ? null : ValidationRmse(evaluated, validation, o.BatchSize, device, channelsLast);
             sw.Stop();
 
             var metrics = new EpochMetrics(epoch, lossSum / Math.Max(1, lossWeight), rmse, lr,
                 sw.Elapsed.TotalSeconds, train.Count / Math.Max(trainSeconds, 1e-9));
             state.Metrics.Add(metrics);
-            UpdateTracking(o, state, metrics, checkpointDir, model);
+            UpdateTracking(o, state, metrics, checkpointDir, evaluated);
             state.Epoch = epoch;
             if (o.Patience > 0 && validation is not null && epoch - state.BestEpoch >= o.Patience)
                 state.StoppedEarly = true;
             state.Completed = state.StoppedEarly || epoch == o.Epochs;
-            SaveCheckpoint(checkpointDir, state, model, optimizer);
+            SaveCheckpoint(checkpointDir, state, model, optimizer, average?.Model);
             onEpoch?.Invoke(metrics);
             if (state.StoppedEarly) break;
         }
@@ -197,32 +201,50 @@ public static class Trainer
         }
     }
 
-    private static void SaveCheckpoint(string dir, CheckpointState state, nn.Module<Tensor, Tensor> model, AdamOptimizer optimizer)
+    /// <summary>The weight average of a training with <see cref="TrainParams.Ema"/>: a second model of the same
+    /// architecture, from the checkpoint's average when resuming, else from the trained model's current weights.</summary>
+    private static WeightAverage StartAverage(TrainParams o, int outputs, nn.Module<Tensor, Tensor> model, Device device,
+        bool channelsLast, CheckpointState? state, string dir)
+    {
+        var shadow = ModelFactory.Create(o.Model, outputs, o.ModelOptions);
+        var resumed = state?.AverageFile is { } f && File.Exists(Path.Combine(dir, f));
+        if (resumed) shadow.load(Path.Combine(dir, state!.AverageFile!));
+        shadow.to(device);
+        if (channelsLast) ChannelsLast.Apply(shadow);
+        return new WeightAverage(shadow, model, o.Ema, startFromCurrent: !resumed);
+    }
+
+    private static void SaveCheckpoint(string dir, CheckpointState state, nn.Module<Tensor, Tensor> model, AdamOptimizer optimizer,
+        nn.Module<Tensor, Tensor>? average)
     {
         // Files carry the epoch in their name; the JSON state, moved into place last, says which
-        // pair is current. A crash at any point leaves the previous checkpoint intact.
+        // set is current. A crash at any point leaves the previous checkpoint intact.
         var modelFile = $"epoch-{state.Epoch:D4}.model";
         var optimFile = $"epoch-{state.Epoch:D4}{OptimizerExtension}";
+        var averageFile = average is null ? null : $"epoch-{state.Epoch:D4}{AverageExtension}";
         AtomicSave(model, Path.Combine(dir, modelFile));
+        if (average is not null) AtomicSave(average, Path.Combine(dir, averageFile!));
         var optimTmp = Path.Combine(dir, optimFile + ".tmp");
         optimizer.Save(optimTmp);
         File.Move(optimTmp, Path.Combine(dir, optimFile), overwrite: true);
-        var previous = (state.ModelFile, state.OptimizerFile);
+        var previous = (state.ModelFile, state.OptimizerFile, state.AverageFile);
         state.ModelFile = modelFile;
         state.OptimizerFile = optimFile;
+        state.AverageFile = averageFile;
         if (state.Completed)
         {
             var final = Path.Combine(dir, FinalModelFile);
+            var last = Path.Combine(dir, averageFile ?? modelFile);
             var source = state.Metrics.Any(e => e.ValidationRmse is not null) && File.Exists(Path.Combine(dir, BestModelFile))
-                ? Path.Combine(dir, BestModelFile) : Path.Combine(dir, modelFile);
+                ? Path.Combine(dir, BestModelFile) : last;
             File.Copy(source, final + ".tmp", overwrite: true);
             File.Move(final + ".tmp", final, overwrite: true);
         }
         var json = Path.Combine(dir, StateFile);
         File.WriteAllText(json + ".tmp", JsonSerializer.Serialize(state, JsonOptions));
         File.Move(json + ".tmp", json, overwrite: true);
-        foreach (var old in new[] { previous.ModelFile, previous.OptimizerFile })
-            if (old is not null && old != modelFile && old != optimFile) TryDelete(Path.Combine(dir, old));
+        foreach (var old in new[] { previous.ModelFile, previous.OptimizerFile, previous.AverageFile })
+            if (old is not null && old != modelFile && old != optimFile && old != averageFile) TryDelete(Path.Combine(dir, old));
     }
 
     private static void AtomicSave(nn.Module<Tensor, Tensor> model, string path)
@@ -271,7 +293,7 @@ public static class Trainer
     {
         var hasValidation = s.Metrics.Any(m => m.ValidationRmse is not null);
         var final = Path.Combine(dir, FinalModelFile);
-        var model = File.Exists(final) ? final : Path.Combine(dir, s.ModelFile!);
+        var model = File.Exists(final) ? final : Path.Combine(dir, s.AverageFile ?? s.ModelFile!);
         return new TrainResult(model, s.Metrics.ToList(), s.BestEpoch,
             hasValidation ? s.BestScore : null, s.StoppedEarly);
     }
@@ -284,6 +306,7 @@ public static class Trainer
         public int Epoch { get; set; }
         public string? ModelFile { get; set; }
         public string? OptimizerFile { get; set; }
+        public string? AverageFile { get; set; }
         public double LearningRate { get; set; }
         public int BestEpoch { get; set; }
         public double BestScore { get; set; } = double.MaxValue;
