@@ -10,7 +10,10 @@ namespace Fkd.Cli.Bench;
 /// batch 64, 2 threads, CPU, epochs after the first: in the benchmark (<see cref="Trainer.Train"/> on this
 /// process's main thread, images in memory), in a pipeline (a child `fkd run` of source, parse and train, the
 /// train stage reading its pixel file on a pool thread, as every real run does; from the stage's epoch_seconds),
-/// and in PyTorch on the same layers. The two of ours should agree: a gap is a cost of the pipeline.
+/// and in PyTorch on the same layers. The two of ours should agree: a gap is a cost of the pipeline. This machine's
+/// speed drifts by 10-20% between minutes, so the two are measured in turns (bench, pipeline, bench, pipeline, ...:
+/// <c>--repeats</c> rounds, 2 by default) and each figure is the median of its rounds' epochs, so a slow minute
+/// weighs on both alike.
 /// ResNeXt-101 is left out: a definition, not for CPU training (bench train --model resnext101 measures it).
 /// </summary>
 public static class TrainAllBenchmark
@@ -40,7 +43,8 @@ public static class TrainAllBenchmark
     {
         var images = s.Quick ? 128 : 192;
         var epochSeconds = s.Quick ? 1.5 : 4.0;
-        var epochs = 1 + s.RepeatsOr(2, 1);
+        var epochs = s.Quick ? 2 : 3;                 // the first of each is warm-up
+        var rounds = s.RepeatsOr(2, 1);
         var models = Models(s.Model);
         var sets = new Dictionary<int, TrainingSet> { [images] = TrainBenchmark.MakeSet(images) };
         var dir = Directory.CreateTempSubdirectory("fkd-bench-train-all-");
@@ -55,16 +59,18 @@ public static class TrainAllBenchmark
                 var parameters = TrainBenchmark.Parameters(model, Fkd.Stages.Faces.Keypoints.CoordCount);
                 // A fast model gets more images, so that an epoch lasts long enough to time (a few batches of a small
                 // model take tens of milliseconds, where start-up and the clock's grain would decide the figure).
-                var bench = Ratios.Median(TrainBenchmark.InBench(model, sets[images], epochs, Path.Combine(dir.FullName, "probe-" + model), ct));
-                var n = ImagesFor(bench, images, epochSeconds);
-                if (n != images)
+                var probe = Ratios.Median(TrainBenchmark.InBench(model, sets[images], 2, Path.Combine(dir.FullName, "probe-" + model), ct));
+                var n = ImagesFor(probe, images, epochSeconds);
+                if (!sets.TryGetValue(n, out var set)) sets[n] = set = TrainBenchmark.MakeSet(n);
+                var benchRates = new List<double>();
+                var pipelineRates = new List<double>();
+                for (var round = 0; round < rounds; round++)
                 {
-                    if (!sets.TryGetValue(n, out var bigger)) sets[n] = bigger = TrainBenchmark.MakeSet(n);
-                    bench = Ratios.Median(TrainBenchmark.InBench(model, bigger, epochs, Path.Combine(dir.FullName, "ckpt-" + model), ct));
+                    benchRates.AddRange(TrainBenchmark.InBench(model, set, epochs, Path.Combine(dir.FullName, $"ckpt-{model}-{round}"), ct));
+                    pipelineRates.AddRange(InPipeline(pipeline, Path.Combine(dir.FullName, "store"), model, n, epochs, force: round > 0, ct));
                 }
-                var inPipeline = InPipeline(pipeline, Path.Combine(dir.FullName, "store"), model, n, epochs, ct);
                 var torch = TrainBenchmark.PyTorch(peer, model, n, epochs, parameters);
-                var row = new Row(model, parameters, n, bench, inPipeline, torch);
+                var row = new Row(model, parameters, n, Ratios.Median(benchRates), Ratios.Median(pipelineRates), torch, benchRates, pipelineRates);
                 rows.Add(row);
                 System.Console.Error.WriteLine(row.Text());
             }
@@ -90,6 +96,7 @@ public static class TrainAllBenchmark
             ["threads"] = TrainBenchmark.Threads,
             ["epochs"] = epochs,
             ["warm_up_epochs"] = 1,
+            ["rounds"] = rounds,
             ["models"] = new JsonArray([.. rows.Select(r => (JsonNode)r.Json())]),
             ["pipeline_over_bench_min"] = Math.Round(agreement.Min(), 3),
             ["pipeline_over_bench_max"] = Math.Round(agreement.Max(), 3),
@@ -110,7 +117,8 @@ public static class TrainAllBenchmark
         return Math.Clamp(batches * TrainBenchmark.BatchSize, least, 4096);
     }
 
-    private sealed record Row(string Model, long Parameters, int Images, double Bench, double Pipeline, PeerResult PyTorch)
+    private sealed record Row(string Model, long Parameters, int Images, double Bench, double Pipeline, PeerResult PyTorch,
+        IReadOnlyList<double> BenchEpochs, IReadOnlyList<double> PipelineEpochs)
     {
         public double? OursOverPyTorch => Ratios.Of(Pipeline, PyTorch.Absent is null ? PyTorch.Value : null, higherIsBetter: true);
 
@@ -121,6 +129,8 @@ public static class TrainAllBenchmark
             ["images"] = Images,
             ["in_bench"] = Math.Round(Bench, 1),
             ["in_pipeline"] = Math.Round(Pipeline, 1),
+            ["in_bench_by_epoch"] = Ratios.Array(BenchEpochs),
+            ["in_pipeline_by_epoch"] = Ratios.Array(PipelineEpochs),
             ["pipeline_over_bench"] = Math.Round(Pipeline / Bench, 3),
             ["pytorch"] = PyTorch.Absent is null && PyTorch.Value is { } v ? Math.Round(v, 1) : null,
             ["pytorch_absent"] = PyTorch.Absent,
@@ -160,13 +170,15 @@ public static class TrainAllBenchmark
         return path;
     }
 
-    /// <summary>Images/s of the train stage's epochs after the first, in a child `fkd run`.</summary>
-    private static double InPipeline(string pipeline, string store, string model, int images, int epochs, CancellationToken ct)
+    /// <summary>Images/s of the train stage's epochs after the first, in a child `fkd run` (<paramref name="force"/>: train
+    /// again what an earlier round stored).</summary>
+    private static List<double> InPipeline(string pipeline, string store, string model, int images, int epochs, bool force, CancellationToken ct)
     {
         var (exe, dll) = ChildRun.Cli;
+        string[] again = force ? ["--force", "train"] : [];
         var run = ChildRun.Run(exe, [dll, "run", pipeline, "--store", store, "--json",
             "--set", $"faces.train_rows={images.ToString(CultureInfo.InvariantCulture)}",
-            "--set", $"train.model={model}", "--set", $"train.epochs={epochs.ToString(CultureInfo.InvariantCulture)}"],
+            "--set", $"train.model={model}", "--set", $"train.epochs={epochs.ToString(CultureInfo.InvariantCulture)}", .. again],
             Path.GetDirectoryName(pipeline)!, null, ct);
         var stage = run.Json?["stages"]?.AsArray().FirstOrDefault(x => x?["name"]?.GetValue<string>() == "train");
         if (run.ExitCode != 0 || stage?["path"]?.GetValue<string>() is not { } entry)
@@ -176,6 +188,6 @@ public static class TrainAllBenchmark
         var seconds = manifest["facts"]!["epoch_seconds"]!.GetValue<string>()
             .Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
         if (seconds.Length < 2) throw new InvalidOperationException($"the pipeline's train stage ran {seconds.Length} epoch(s); 2 or more are needed");
-        return Ratios.Median(seconds.Skip(1).Select(x => trained / x));
+        return [.. seconds.Skip(1).Select(x => trained / x)];
     }
 }
