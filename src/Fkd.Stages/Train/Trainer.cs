@@ -98,6 +98,7 @@ public static class Trainer
             if (o.Patience > 0 && validation is not null && epoch - state.BestEpoch >= o.Patience)
                 state.StoppedEarly = true;
             state.Completed = state.StoppedEarly || epoch == o.Epochs;
+            state.AverageSteps = average?.Steps ?? 0;
             SaveCheckpoint(checkpointDir, state, model, optimizer, average?.Model);
             onEpoch?.Invoke(metrics);
             if (state.StoppedEarly) break;
@@ -207,11 +208,11 @@ public static class Trainer
         bool channelsLast, CheckpointState? state, string dir)
     {
         var shadow = ModelFactory.Create(o.Model, outputs, o.ModelOptions);
-        var resumed = state?.AverageFile is { } f && File.Exists(Path.Combine(dir, f));
+        var resumed = state?.AverageFile is { } f && File.Exists(Path.Combine(dir, f)) && state.AverageSteps > 0;
         if (resumed) shadow.load(Path.Combine(dir, state!.AverageFile!));
         shadow.to(device);
         if (channelsLast) ChannelsLast.Apply(shadow);
-        return new WeightAverage(shadow, model, o.Ema, startFromCurrent: !resumed);
+        return new WeightAverage(shadow, model, o.Ema, resumed ? state!.AverageSteps : 0);
     }
 
     private static void SaveCheckpoint(string dir, CheckpointState state, nn.Module<Tensor, Tensor> model, AdamOptimizer optimizer,
@@ -307,6 +308,7 @@ public static class Trainer
         public string? ModelFile { get; set; }
         public string? OptimizerFile { get; set; }
         public string? AverageFile { get; set; }
+        public long AverageSteps { get; set; }
         public double LearningRate { get; set; }
         public int BestEpoch { get; set; }
         public double BestScore { get; set; } = double.MaxValue;

@@ -23,34 +23,47 @@ public sealed class WeightAverageTests : IDisposable
         return ModelFactory.Create("cnn-small", 30, new ModelOptions(0));
     }
 
+    [Theory]
+    [InlineData(0.75, 1, 0.0)]              // the first step takes the current weights whole
+    [InlineData(0.75, 2, 0.75 * 0.25 / (1 - 0.75 * 0.75))]
+    [InlineData(0.999, 1_000_000, 0.999)]   // and the share kept tends to the decay
+    public void The_share_kept_is_the_bias_corrected_decay(double decay, long step, double expected) =>
+        Assert.Equal(expected, WeightAverage.Kept(decay, step), 1e-12);
+
     [Fact]
-    public void It_starts_at_the_current_weights_and_moves_each_entry_by_one_minus_the_decay()
+    public void It_is_the_decay_weighted_mean_of_the_steps_and_copies_the_counts()
     {
         using var scope = NewDisposeScope();
         using var current = Model(1);
         current.train();
-        using var shadow = Model(2);
-        using var average = new WeightAverage(shadow, current, decay: 0.75);
+        using var average = new WeightAverage(Model(2), current, decay: 0.75);
         foreach (var (k, v) in current.state_dict())
-            Assert.True(v.equal(shadow.state_dict()[k]).all().item<bool>(), $"{k} not copied at the start");
+            Assert.True(v.equal(average.Model.state_dict()[k]).all().item<bool>(), $"{k} not copied at the start");
 
-        var before = shadow.state_dict().ToDictionary(e => e.Key, e => e.Value.clone());
-        current.forward(rand(4, 1, 96, 96));          // batch norm: running statistics and the batch count move
-        using (no_grad())
-            foreach (var p in current.parameters()) p.add_(ones_like(p));
-        average.Update();
+        // Three steps of the trained model's state: the average is Σ 0.75^(3−i) x_i / Σ 0.75^(3−i).
+        var seen = new List<Dictionary<string, Tensor>>();
+        for (var step = 0; step < 3; step++)
+        {
+            current.forward(rand(4, 1, 96, 96));          // batch norm: running statistics and the batch count move
+            using (no_grad())
+                foreach (var p in current.parameters()) p.add_(randn_like(p));
+            seen.Add(current.state_dict().ToDictionary(e => e.Key, e => e.Value.clone()));
+            average.Update();
+        }
+        Assert.Equal(3L, average.Steps);
 
+        double[] w = [0.75 * 0.75, 0.75, 1];
         foreach (var (k, now) in current.state_dict())
         {
-            var averaged = shadow.state_dict()[k];
+            var averaged = average.Model.state_dict()[k];
             if (now.is_floating_point())
             {
-                var expected = before[k] * 0.75 + now * 0.25;
-                Assert.True(averaged.allclose(expected, rtol: 1e-6, atol: 1e-7), $"{k} not averaged");
+                var expected = (seen[0][k] * w[0] + seen[1][k] * w[1] + seen[2][k] * w[2]) / w.Sum();
+                Assert.True(averaged.allclose(expected, rtol: 1e-5, atol: 1e-6), $"{k} not the weighted mean");
             }
             else Assert.True(averaged.equal(now).all().item<bool>(), $"{k} not copied");
         }
-        Assert.Equal(1L, shadow.state_dict().Single(e => e.Key.EndsWith("num_batches_tracked") && e.Key.StartsWith("bn1")).Value.item<long>());
+        Assert.Equal(3L, average.Model.state_dict().Single(e => e.Key == "bn1.num_batches_tracked").Value.item<long>());
     }
 
     [Theory]
@@ -64,7 +77,7 @@ public sealed class WeightAverageTests : IDisposable
     }
 
     private static TrainParams Options(double ema) => new(
-        Model: "cnn-small", Epochs: 3, BatchSize: 16, LearningRate: 3e-3, Schedule: LrSchedule.None, Seed: 7, Ema: ema)
+        Model: "cnn-small", Epochs: 4, BatchSize: 16, LearningRate: 3e-3, Schedule: LrSchedule.None, Seed: 7, Ema: ema)
     {
         Threads = 2, Device = TorchDevice.Cpu,
     };
@@ -72,30 +85,23 @@ public sealed class WeightAverageTests : IDisposable
     [Fact]
     public void Training_validates_and_keeps_the_average()
     {
-        // A decay so close to 1 that six epochs leave the average at the starting weights: validation scores
-        // them at every epoch, and the model file holds them, while the trained weights have moved.
         var train = TrainingTests.Dots(64, 2, seed: 1);
-        var averaged = Trainer.Train(train, train, Options(0.999999) with { Epochs = 6 }, Path.Combine(_dir, "ema"), null, CancellationToken.None);
-        var raw = Trainer.Train(train, train, Options(0) with { Epochs = 6 }, Path.Combine(_dir, "raw"), null, CancellationToken.None);
+        var averaged = Trainer.Train(train, train, Options(0.9), Path.Combine(_dir, "ema"), null, CancellationToken.None);
+        var raw = Trainer.Train(train, train, Options(0), Path.Combine(_dir, "raw"), null, CancellationToken.None);
 
-        Assert.Equal(raw.Epochs.Select(e => e.TrainLoss), averaged.Epochs.Select(e => e.TrainLoss));   // the same training
-        var first = averaged.Epochs[0].ValidationRmse!.Value;
-        Assert.All(averaged.Epochs, e => Assert.Equal(first, e.ValidationRmse!.Value, 0.002 * first));
-        Assert.True(Math.Abs(raw.Epochs[^1].ValidationRmse!.Value - first) > 0.01 * first, $"raw {raw.Epochs[^1].ValidationRmse} against the average's {first}");
-
-        using var kept = ModelFactory.Create("cnn-small", 2, new ModelOptions());
-        kept.load(averaged.ModelFile);
-        random.manual_seed(7);
-        using var initial = ModelFactory.Create("cnn-small", 2, new ModelOptions());
-        foreach (var (a, b) in kept.parameters().Zip(initial.parameters()))
-            Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5));
+        // The same training (the average only watches it), scored and saved through the average.
+        Assert.Equal(raw.Epochs.Select(e => e.TrainLoss), averaged.Epochs.Select(e => e.TrainLoss));
+        Assert.NotEqual(raw.Epochs.Select(e => e.ValidationRmse), averaged.Epochs.Select(e => e.ValidationRmse));
+        Assert.NotEqual(File.ReadAllBytes(raw.ModelFile), File.ReadAllBytes(averaged.ModelFile));
+        // An average over the last few steps scores about as the weights it averages.
+        Assert.Equal(raw.Epochs[^1].ValidationRmse!.Value, averaged.Epochs[^1].ValidationRmse!.Value, 0.1 * raw.Epochs[^1].ValidationRmse!.Value);
     }
 
     [Fact]
     public void A_resumed_training_with_an_average_matches_an_uninterrupted_one()
     {
         var train = TrainingTests.Dots(48, 2, seed: 5);
-        var options = Options(0.9);
+        var options = Options(0.9) with { Epochs = 3 };
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(train, train, options, Path.Combine(_dir, "resumed"),
             m => { if (m.Epoch == 2) cts.Cancel(); }, cts.Token));
