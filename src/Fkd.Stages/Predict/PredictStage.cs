@@ -46,7 +46,7 @@ public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "pre
         var groups = 0;
         long peak = 0;
         float[] outputs;
-        using (var feed = new Predictor.Feed(modelFile, info.Model, info.Outputs, info.FlipTta, new ModelOptions(info.Dropout), device, threads))
+        using (var feed = new Predictor.Feed(modelFile, info.Model, info.Outputs, info.FlipTta, new ModelOptions(info.Dropout), device, threads, info.ShiftTta))
         {
             foreach (var group in FaceTable.ReadGroupsAsync(faces, ct).ToBlockingEnumerable(ct))
             {
@@ -80,7 +80,7 @@ public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "pre
     public static ImmutableArray<Prediction> Run(string modelFile, ModelInfo info, IReadOnlyList<FaceRow> rows, TorchDevice device = TorchDevice.Auto, int threads = 0)
     {
         var outputs = Predictor.Predict(modelFile, info.Model, info.Outputs, ModelInputs.Pixels(rows), rows.Count, info.FlipTta,
-            new ModelOptions(info.Dropout), device, threads);
+            new ModelOptions(info.Dropout), device, threads, info.ShiftTta);
         return [.. rows.Select((r, i) => new Prediction(r.Id, r.Hash, ModelInputs.ToCoords(outputs.AsSpan(i * info.Outputs, info.Outputs), info.Targets)))];
     }
 

@@ -10,6 +10,11 @@ namespace Fkd.Stages.Torch;
 /// TTA applies to 30-output models (all 15 keypoints) and to 8-output models, read as the 4-keypoint
 /// subset <see cref="Keypoints.FourKeypointSubset"/> (eye centres swap, nose tip and bottom lip stay).
 /// For any other output count flip TTA is skipped.
+/// <para>
+/// Shift TTA (<c>shiftTta</c> = s &gt; 0) also predicts copies of each image moved by s pixels right, left, down and
+/// up (the edge pixels repeated into the gap), each with flip TTA when that is on, subtracts the move from each
+/// answer and averages the five. With s = 0 the predictions are those of the image alone, to the bit.
+/// </para>
 /// </summary>
 public static class Predictor
 {
@@ -18,14 +23,14 @@ public static class Predictor
 
     /// <summary>Runs the model inside <see cref="TorchGate"/> with <paramref name="threads"/> (0 = all cores).</summary>
     public static float[] Predict(string modelFile, string modelName, int outputs, float[] pixels, int count,
-        bool flipTta, ModelOptions o, TorchDevice device = TorchDevice.Auto, int threads = 0)
+        bool flipTta, ModelOptions o, TorchDevice device = TorchDevice.Auto, int threads = 0, int shiftTta = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (pixels.Length < (long)count * PixelsPerImage)
             throw new ArgumentException($"pixels holds {pixels.Length} values; {count} images need {(long)count * PixelsPerImage}.");
         var result = new float[(long)count * outputs];
         if (count == 0) return result;
-        using var loaded = new Loaded(modelFile, modelName, outputs, flipTta, o, device, threads);
+        using var loaded = new Loaded(modelFile, modelName, outputs, flipTta, shiftTta, o, device, threads);
         for (var start = 0; start < count; start += BatchSize)
         {
             var n = Math.Min(BatchSize, count - start);
@@ -43,10 +48,14 @@ public static class Predictor
         private readonly nn.Module<Tensor, Tensor> _model;
         private readonly IDisposable _noGrad;
         private readonly int _outputs;
+        private readonly (int Dx, int Dy)[] _shifts;
 
-        public Loaded(string modelFile, string modelName, int outputs, bool flipTta, ModelOptions o, TorchDevice device, int threads)
+        public Loaded(string modelFile, string modelName, int outputs, bool flipTta, int shiftTta, ModelOptions o, TorchDevice device, int threads)
         {
+            ArgumentOutOfRangeException.ThrowIfNegative(shiftTta);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shiftTta, 96);
             _outputs = outputs;
+            _shifts = Shifts(shiftTta, outputs);
             _gate = TorchGate.Enter(threads);
             try
             {
@@ -68,6 +77,31 @@ public static class Predictor
 
         /// <summary>Predicts <paramref name="n"/> images (scaled pixels) into <paramref name="result"/> (n × outputs, pixel units).</summary>
         public void Batch(ReadOnlySpan<float> pixels, int n, Span<float> result)
+        {
+            if (_shifts.Length == 1)
+            {
+                View(pixels, n, result);
+                return;
+            }
+            var moved = new float[n * PixelsPerImage];
+            var view = new float[result.Length];
+            var sum = new double[result.Length];
+            foreach (var (dx, dy) in _shifts)
+            {
+                Shift(pixels, moved, n, dx, dy);
+                View(moved, n, view);
+                // Coordinates come in (x, y) pairs: the answer on the moved image, moved back.
+                for (var i = 0; i < view.Length; i += 2)
+                {
+                    sum[i] += view[i] - dx;
+                    sum[i + 1] += view[i + 1] - dy;
+                }
+            }
+            for (var i = 0; i < result.Length; i++) result[i] = (float)(sum[i] / _shifts.Length);
+        }
+
+        /// <summary>One view of the batch: the model's answer, averaged with the mirrored image's under flip TTA.</summary>
+        private void View(ReadOnlySpan<float> pixels, int n, Span<float> result)
         {
             var outputs = _outputs;
             var flip = _flip;
@@ -112,7 +146,7 @@ public static class Predictor
     /// The model is loaded at the first full batch (no images: no model read, as <see cref="Predict"/>).
     /// Use it on one thread, and dispose it there.
     /// </summary>
-    public sealed class Feed(string modelFile, string modelName, int outputs, bool flipTta, ModelOptions o, TorchDevice device = TorchDevice.Auto, int threads = 0) : IDisposable
+    public sealed class Feed(string modelFile, string modelName, int outputs, bool flipTta, ModelOptions o, TorchDevice device = TorchDevice.Auto, int threads = 0, int shiftTta = 0) : IDisposable
     {
         private readonly float[] _batch = new float[BatchSize * PixelsPerImage];
         private readonly List<float> _results = [];
@@ -140,7 +174,7 @@ public static class Predictor
 
         private void Run()
         {
-            _loaded ??= new Loaded(modelFile, modelName, outputs, flipTta, o, device, threads);
+            _loaded ??= new Loaded(modelFile, modelName, outputs, flipTta, shiftTta, o, device, threads);
             var res = new float[Buffered * outputs];
             _loaded.Batch(_batch.AsSpan(0, Buffered * PixelsPerImage), Buffered, res);
             _results.AddRange(res);
@@ -168,6 +202,29 @@ public static class Predictor
             // A garbled file can put kilobytes of binary into a "state name": keep the message readable.
             var inner = e.Message.Length <= 200 ? e.Message : e.Message[..200] + "...";
             throw new InvalidDataException($"{modelFile}: not a {modelName} model with {outputs} outputs saved by this program ({inner})", e);
+        }
+    }
+
+    /// <summary>The moves shift TTA predicts at: none, or none and s pixels each way along x and y (outputs in (x, y) pairs only).</summary>
+    private static (int Dx, int Dy)[] Shifts(int s, int outputs) =>
+        s == 0 || outputs % 2 != 0 ? [(0, 0)] : [(0, 0), (s, 0), (-s, 0), (0, s), (0, -s)];
+
+    /// <summary>
+    /// <paramref name="n"/> images moved by (dx, dy) pixels: moved[y, x] = image[y − dy, x − dx], a position outside the
+    /// image taking the nearest edge pixel.
+    /// </summary>
+    public static void Shift(ReadOnlySpan<float> pixels, Span<float> moved, int n, int dx, int dy)
+    {
+        const int side = Keypoints.ImageSide;
+        for (var i = 0; i < n; i++)
+        {
+            var src = pixels.Slice(i * PixelsPerImage, PixelsPerImage);
+            var dst = moved.Slice(i * PixelsPerImage, PixelsPerImage);
+            for (var y = 0; y < side; y++)
+            {
+                var row = src.Slice(Math.Clamp(y - dy, 0, side - 1) * side, side);
+                for (var x = 0; x < side; x++) dst[y * side + x] = row[Math.Clamp(x - dx, 0, side - 1)];
+            }
         }
     }
 
