@@ -174,7 +174,7 @@ public sealed class Executor(ArtifactStore store, FileHashCache hashes, ILogger 
                 .ToImmutableDictionary(p => p.Key, p => ((ListRef)p.Value).Items.Select(r => Resolve(plan, p.Key, r)).ToImmutableArray());
             var ctx = new StageContext(stage.Name, stage.Key,
                 stage.Spec.Params.ToImmutableSortedDictionary(p => p.Key, p => p.Value!),
-                inputs, tmp, slog, new Progress(observer, stage), store.ScratchDir(stage.Key), lists);
+                inputs, tmp, slog, new Progress(observer, stage), store.ScratchDir(stage.Key), lists, stage.Material.Params);
             slog.Information("Running {Stage} ({Kind} v{Version}): {Why}", stage.Name, stage.Kind.Kind, stage.Kind.Version, string.Join("; ", stage.Why));
             var outcome = await Task.Run(() => stage.Kind.RunAsync(ctx, cancel), cancel);
             cancel.ThrowIfCancellationRequested();

@@ -63,8 +63,9 @@ public sealed record Plan(PipelineSpec Pipeline, ImmutableArray<PlannedStage> St
                 }
                 inputs[name] = r is ListRef l ? KeyMaterial.ListKey(l.Items.Select(KeyOf)) : KeyOf(r);
             }
-            var paramsJson = CanonicalJson.Write(new System.Text.Json.Nodes.JsonObject(
-                s.Params.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))));
+            var paramsJson = CanonicalJson.Write(new System.Text.Json.Nodes.JsonObject(s.Params
+                .Where(p => kind.Params.FirstOrDefault(d => d.Name == p.Key) is not { } decl || decl.InKey(p.Value))
+                .Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))));
             var material = new KeyMaterial(kind.Kind, kind.Version, paramsJson, inputs.ToImmutable(), kind.KeyFacts, KeyMaterial.CurrentFormatVersion);
             var key = material.Key();
             keys[s.Name] = key;

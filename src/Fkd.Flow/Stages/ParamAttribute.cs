@@ -28,4 +28,11 @@ public sealed class ParamAttribute(string name, string help) : Attribute
 
     /// <summary>No default: the pipeline must give a value.</summary>
     public bool Required { get; set; }
+
+    /// <summary>
+    /// False for a parameter added to a kind after keys were made with it, whose default does what the kind did
+    /// before: while the parameter has its default it is left out of the stage's key, so adding it keeps every
+    /// existing key (and cached entry); another value enters the key as usual.
+    /// </summary>
+    public bool KeyAtDefault { get; set; } = true;
 }

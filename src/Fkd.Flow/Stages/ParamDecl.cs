@@ -12,7 +12,8 @@ public enum ParamType { Int, Float, Bool, String, Enum, FloatList, IntList, Stri
 /// <summary>
 /// A parameter a stage kind accepts, as <see cref="ParamSchema"/> derives it from the kind's params record. A parameter with no default is required. Values are checked
 /// (and ints widened to floats) before anything runs; the checked value, defaults included, is
-/// what goes into the stage's key, so writing a default explicitly does not change the key.
+/// what goes into the stage's key, so writing a default explicitly does not change the key. A parameter with
+/// <see cref="KeyAtDefault"/> false is left out of the key while it has its default (see <see cref="ParamAttribute.KeyAtDefault"/>).
 /// </summary>
 public sealed record ParamDecl(
     string Name,
@@ -21,9 +22,13 @@ public sealed record ParamDecl(
     string Description,
     ImmutableArray<string> Choices = default,
     double? Min = null,
-    double? Max = null)
+    double? Max = null,
+    bool KeyAtDefault = true)
 {
     public bool Required => Default is null;
+
+    /// <summary>Whether a checked value of this parameter enters the stage's key: always, but for a default that <see cref="KeyAtDefault"/> keeps out.</summary>
+    public bool InKey(JsonNode? value) => KeyAtDefault || Default is null || !JsonNode.DeepEquals(value, Default);
 
     public string TypeName => Type switch
     {

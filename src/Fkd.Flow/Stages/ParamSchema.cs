@@ -42,7 +42,7 @@ public sealed class ParamSchema
             var narrow = p.PropertyType == typeof(int) || p.PropertyType == typeof(ImmutableArray<int>);
             double? min = double.IsNaN(a.Min) ? narrow ? int.MinValue : null : a.Min;
             double? max = double.IsNaN(a.Max) ? narrow ? int.MaxValue : null : a.Max;
-            var decl = new ParamDecl(a.Name, kind, null, a.Help, choices, min, max);
+            var decl = new ParamDecl(a.Name, kind, null, a.Help, choices, min, max, a.KeyAtDefault);
             if (!a.Required)
             {
                 // The default is kept as its own check normalises it: the form a written value takes in the key.
@@ -61,14 +61,16 @@ public sealed class ParamSchema
 
     /// <summary>
     /// A record from checked parameters (every declared name present, values as <see cref="ParamDecl.Check"/>
-    /// normalised them). Names the record does not declare are ignored.
+    /// normalised them; a parameter kept out of keys at its default may be absent, as a key's parameters leave it).
+    /// Names the record does not declare are ignored.
     /// </summary>
     public object Bind(IReadOnlyDictionary<string, JsonNode?> values)
     {
         var record = CreateDefault(_type);
         foreach (var (decl, p) in _fields)
         {
-            if (!values.TryGetValue(decl.Name, out var v) || v is null)
+            if ((!values.TryGetValue(decl.Name, out var v) || v is null) && !decl.KeyAtDefault) v = decl.Default;
+            if (v is null)
                 throw new ArgumentException($"parameter '{decl.Name}' has no checked value");
             // Through the JSON text, so values built in code (CLR ints) read like parsed ones.
             p.SetValue(record, FromJson(JsonNode.Parse(v.ToJsonString())!, p.PropertyType));

@@ -25,7 +25,8 @@ public sealed class StageContext(
     ILogger log,
     IProgress<StageProgress> progress,
     string? scratchDir = null,
-    ImmutableDictionary<string, ImmutableArray<ResolvedInput>>? lists = null)
+    ImmutableDictionary<string, ImmutableArray<ResolvedInput>>? lists = null,
+    string? keyParameters = null)
 {
     /// <summary>
     /// A folder private to this key that survives a failed or interrupted run (unlike the output
@@ -60,6 +61,8 @@ public sealed class StageContext(
     /// <summary>Where the stage writes one of its files: a plain name inside its private folder, nothing else.</summary>
     public string Output(string fileName) => Store.StoreNames.Under(OutputDir, Store.StoreNames.Segment(fileName, $"an output of stage {StageName}"));
 
-    /// <summary>The checked parameters as one JSON object (canonical order), for metadata in written files.</summary>
-    public string ParametersJson() => Keys.CanonicalJson.Write(new JsonObject(Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.DeepClone()))));
+    /// <summary>The parameters as the stage's key holds them (canonical order; a parameter kept out of keys at its
+    /// default left out, so adding one keeps the files' bytes too), for metadata in written files.</summary>
+    public string ParametersJson() => keyParameters
+        ?? Keys.CanonicalJson.Write(new JsonObject(Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.DeepClone()))));
 }
