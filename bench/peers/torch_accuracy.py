@@ -9,8 +9,7 @@ eps and weight decay (L2 added to the gradient, as ours); the learning rate set 
 lr * 0.5 * (1 + cos(pi * (epoch - 1) / epochs))); a new shuffle every epoch; validation RMSE after every epoch in
 eval mode without flip TTA; the best-validation epoch's weights kept (strictly lower RMSE; the last epoch's without
 validation); the holdout predicted with flip TTA when the recipe has it (mirror the image, swap left and right
-keypoints, x -> 95 - x, average with the plain prediction) and shift TTA when it has that (Predictor's five moves).
-Timing: each epoch's batch loop plus its validation pass,
+keypoints, x -> 95 - x, average with the plain prediction). Timing: each epoch's batch loop plus its validation pass,
 as our train stage's epoch_seconds; copying the best weights is outside it, as our checkpoint writes are.
 Prints one JSON object."""
 import copy
@@ -144,50 +143,24 @@ for epoch in range(1, epochs + 1):
 if best_state is not None:
     model.load_state_dict(best_state)
 
-# The holdout, as Predictor does it: batches of 256, pixel units, flip TTA with the exported slot map, and shift TTA
-# (the image moved s pixels each way along x and y, edges repeated, each answer moved back, the five averaged).
+# The holdout, as Predictor does it: batches of 256, pixel units, flip TTA with the exported slot map.
 flip = meta["flip_map"] if r["flip_tta"] else None
 mirror_x = float(meta["mirror_x"])
-shift = int(r.get("shift_tta", 0))
-moves = [(0, 0)] if shift == 0 else [(0, 0), (shift, 0), (-shift, 0), (0, shift), (0, -shift)]
-
-
-def view(x):
-    """One view of a batch: the model's answer in pixels, averaged with the mirrored image's under flip TTA."""
-    plain = model(x).numpy() * np.float32(centre) + np.float32(centre)
-    if flip is None:
-        return plain
-    mirrored = model(x.flip(3)).numpy() * np.float32(centre) + np.float32(centre)
-    back = np.empty_like(mirrored)
-    for k, src in enumerate(flip):
-        back[:, 2 * k] = np.float32(mirror_x) - mirrored[:, 2 * src]
-        back[:, 2 * k + 1] = mirrored[:, 2 * src + 1]
-    return (plain + back) / np.float32(2)
-
-
-def moved(px, dx, dy):
-    """Predictor.Shift: moved[y, x] = image[y - dy, x - dx], the nearest edge pixel outside the image."""
-    img = px.reshape(-1, side, side)
-    rows = np.clip(np.arange(side) - dy, 0, side - 1)
-    cols = np.clip(np.arange(side) - dx, 0, side - 1)
-    return img[:, rows][:, :, cols].reshape(-1, side * side)
-
-
 preds = []
 model.eval()
 with torch.no_grad():
     for start in range(0, len(hold_px), 256):
-        batch = hold_px[start:start + 256]
-        if len(moves) == 1:
-            preds.append(view(images(batch)))
+        x = images(hold_px[start:start + 256])
+        plain = model(x).numpy() * np.float32(centre) + np.float32(centre)
+        if flip is None:
+            preds.append(plain)
             continue
-        total = np.zeros((len(batch), outputs), np.float64)
-        for dx, dy in moves:
-            answer = view(images(moved(batch, dx, dy))).astype(np.float64)
-            answer[:, 0::2] -= dx
-            answer[:, 1::2] -= dy
-            total += answer
-        preds.append((total / len(moves)).astype(np.float32))
+        mirrored = model(x.flip(3)).numpy() * np.float32(centre) + np.float32(centre)
+        back = np.empty_like(mirrored)
+        for k, src in enumerate(flip):
+            back[:, 2 * k] = np.float32(mirror_x) - mirrored[:, 2 * src]
+            back[:, 2 * k + 1] = mirrored[:, 2 * src + 1]
+        preds.append((plain + back) / np.float32(2))
 pred = np.concatenate(preds) if preds else np.zeros((0, outputs), np.float32)
 truth = hold_t.astype(np.float64) * centre + centre
 present = ~np.isnan(truth)
@@ -211,7 +184,6 @@ print(json.dumps({
     "parameters": parameters,
     "model": name,
     "flip_tta": flip is not None,
-    "shift_tta": shift,
     "threads": torch.get_num_threads(),
     "malloc_tuned": malloc_tuned,
     "torch": torch.__version__,

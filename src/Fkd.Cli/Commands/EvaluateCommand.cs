@@ -24,12 +24,13 @@ public static class EvaluateCommand
         var data = new Option<string>("--data") { Description = "labelled Kaggle-format file (.csv, .csv.gz or .zip)", Required = true };
         var stage = new Option<string?>("--stage") { Description = "the train stage to use when the run has several" };
         var device = new Option<TorchDevice>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => TorchDevice.Auto };
+        var shift = new Option<int>("--shift-tta") { Description = "shift test-time augmentation in pixels, as the predict stage's shift_tta (0 = off)", DefaultValueFactory = _ => 0 };
         var json = Common.JsonOption();
-        var cmd = new Command("evaluate", "RMSE of a run's model on a labelled Kaggle-format file") { run, data, stage, device, json };
+        var cmd = new Command("evaluate", "RMSE of a run's model on a labelled Kaggle-format file") { run, data, stage, device, shift, json };
         cmd.SetAction(pr =>
         {
             var path = pr.GetValue(data)!;
-            var (model, rows, report) = Score(Common.Store(pr), pr.GetValue(run)!, pr.GetValue(stage), path, pr.GetValue(device));
+            var (model, rows, report) = Score(Common.Store(pr), pr.GetValue(run)!, pr.GetValue(stage), path, pr.GetValue(device), pr.GetValue(shift));
             if (pr.GetValue(json))
             {
                 var per = new JsonObject();
@@ -37,7 +38,7 @@ public static class EvaluateCommand
                 Common.PrintJson(new JsonObject
                 {
                     ["run"] = model.Run.Id, ["stage"] = model.Stage, ["model"] = model.Info.Model, ["model_key"] = model.Key,
-                    ["targets"] = ParamSchema.ChoiceName(model.Info.Targets), ["data"] = path, ["rows"] = rows.Count, ["coordinates"] = report.Count,
+                    ["targets"] = ParamSchema.ChoiceName(model.Info.Targets), ["shift_tta"] = pr.GetValue(shift), ["data"] = path, ["rows"] = rows.Count, ["coordinates"] = report.Count,
                     ["rmse"] = Num(report.Overall), ["per_keypoint"] = per,
                 });
                 return ExitCodes.Ok;
@@ -58,11 +59,14 @@ public static class EvaluateCommand
     /// <summary>
     /// What <c>evaluate</c> computes: the run's model (<paramref name="stage"/>: the train stage, when it has several)
     /// run over every row of the labelled Kaggle-format file <paramref name="path"/> as the predict stage runs it (flip
-    /// TTA as the model was trained to use), and the RMSE over the coordinates the file labels. Usage errors for a missing,
-    /// empty or unlabelled file.
+    /// TTA as the model was trained to use, shift TTA of <paramref name="shiftTta"/> px), and the RMSE over the coordinates
+    /// the file labels. Usage errors for a missing, empty or unlabelled file, or a shift outside the predict stage's range.
     /// </summary>
-    public static Evaluation Score(ArtifactStore store, string run, string? stage, string path, TorchDevice device)
+    public static Evaluation Score(ArtifactStore store, string run, string? stage, string path, TorchDevice device, int shiftTta = 0)
     {
+        // The predict stage's parameter, checked by its own declaration.
+        ParamSchema.Of<PredictParams>().Decls.Single(d => d.Name == "shift_tta").Check(shiftTta)
+            .IfLeft(why => throw new UsageException($"--shift-tta: {why}"));
         if (!File.Exists(path)) throw new UsageException($"no file '{path}'");
         var model = ModelLoader.Load(store, run, stage);
         var parsed = KaggleCsvReader.Read(path, new ParseOptions(ParseMode.Strict));
@@ -70,7 +74,7 @@ public static class EvaluateCommand
         if (parsed.Rows.All(r => Array.TrueForAll(r.Coords, float.IsNaN)))
             throw new UsageException($"{path} has no keypoint labels (columns: {string.Join(", ", parsed.Columns)}); evaluate needs a labelled file like training.csv");
         var rows = parsed.Rows.Select((r, i) => new FaceRow(i, r.Line, ImageHash.HexOf(r.Pixels), r.Pixels, r.Coords, FaceRow.NoTags)).ToList();
-        var preds = PredictStage.Run(model.ModelFile, model.Info, rows, device);
+        var preds = PredictStage.Run(model.ModelFile, model.Info, rows, device, shiftTta: shiftTta);
         return new Evaluation(model, rows, Rmse.Of(rows.Select(r => (r.Id, r.Coords)), preds.ToDictionary(p => p.Id, p => p.Coords)));
     }
 

@@ -5,7 +5,7 @@ namespace Fkd.Stages.Predict;
 /// <summary>
 /// Predicts keypoints for a face table with one trained model, or with several (e.g. the k fold
 /// models of a cross-validation) whose predictions are averaged per coordinate (flip test-time
-/// augmentation for each model trained with it). Streams: the faces are read a row group at a time for each
+/// augmentation for each model trained with it, shift test-time augmentation as <see cref="PredictParams.ShiftTta"/> says). Streams: the faces are read a row group at a time for each
 /// model (<see cref="RunStreamingAsync"/>); only the predictions, not the images, are all in memory, and they
 /// are written as one row group, as before.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "pre
         foreach (var model in models)
         {
             ct.ThrowIfCancellationRequested();
-            var s = await RunStreamingAsync(model.File("model.bin"), ModelInfo.Read(model.File("model.json")), faces, p.OnlyFold, p.Device, p.Threads, ct);
+            var s = await RunStreamingAsync(model.File("model.bin"), ModelInfo.Read(model.File("model.json")), faces, p.OnlyFold, p.Device, p.Threads, ct, p.ShiftTta);
             ctx.Log.Debug("Predict streamed {Groups} row groups; held at most {Held} images", s.RowGroupsIn, s.PeakImagesHeld);
             each.Add(s.Predictions);
         }
@@ -40,13 +40,13 @@ public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "pre
     /// row group of images in memory. Runs on one thread (torch's settings are per thread), off the caller's.
     /// </summary>
     public static Task<StreamSummary> RunStreamingAsync(string modelFile, ModelInfo info, string faces, int onlyFold,
-        TorchDevice device = TorchDevice.Auto, int threads = 0, CancellationToken ct = default) => Task.Run(() =>
+        TorchDevice device = TorchDevice.Auto, int threads = 0, CancellationToken ct = default, int shiftTta = 0) => Task.Run(() =>
     {
         var ids = new List<(long Id, string Hash)>();
         var groups = 0;
         long peak = 0;
         float[] outputs;
-        using (var feed = new Predictor.Feed(modelFile, info.Model, info.Outputs, info.FlipTta, new ModelOptions(info.Dropout), device, threads, info.ShiftTta))
+        using (var feed = new Predictor.Feed(modelFile, info.Model, info.Outputs, info.FlipTta, new ModelOptions(info.Dropout), device, threads, shiftTta))
         {
             foreach (var group in FaceTable.ReadGroupsAsync(faces, ct).ToBlockingEnumerable(ct))
             {
@@ -77,10 +77,11 @@ public sealed class PredictStage() : FaceStage<PredictParams>("predict", 2, "pre
         return picked;
     }
 
-    public static ImmutableArray<Prediction> Run(string modelFile, ModelInfo info, IReadOnlyList<FaceRow> rows, TorchDevice device = TorchDevice.Auto, int threads = 0)
+    public static ImmutableArray<Prediction> Run(string modelFile, ModelInfo info, IReadOnlyList<FaceRow> rows, TorchDevice device = TorchDevice.Auto, int threads = 0,
+        int shiftTta = 0)
     {
         var outputs = Predictor.Predict(modelFile, info.Model, info.Outputs, ModelInputs.Pixels(rows), rows.Count, info.FlipTta,
-            new ModelOptions(info.Dropout), device, threads, info.ShiftTta);
+            new ModelOptions(info.Dropout), device, threads, shiftTta);
         return [.. rows.Select((r, i) => new Prediction(r.Id, r.Hash, ModelInputs.ToCoords(outputs.AsSpan(i * info.Outputs, info.Outputs), info.Targets)))];
     }
 

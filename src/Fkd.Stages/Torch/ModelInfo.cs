@@ -6,9 +6,8 @@ namespace Fkd.Stages.Torch;
 /// <summary>What a model predicts: masked = all 15 keypoints (30 outputs) learnt from every row, the loss masked where a keypoint is missing; full = 30 outputs learnt from rows with all 15; four = the 4 keypoints nearly every row has (8 outputs).</summary>
 public enum TrainTargets { Masked, Full, Four }
 
-/// <summary>What predict needs to rebuild a trained model: written by train as model.json beside model.bin. A file
-/// written before shift TTA existed has no shift_tta and reads as 0.</summary>
-public sealed record ModelInfo(string Model, int Outputs, double Dropout, TrainTargets Targets, bool FlipTta, long Parameters, int BestEpoch, double? BestValidationRmse, int ShiftTta = 0)
+/// <summary>What predict needs to rebuild a trained model: written by train as model.json beside model.bin.</summary>
+public sealed record ModelInfo(string Model, int Outputs, double Dropout, TrainTargets Targets, bool FlipTta, long Parameters, int BestEpoch, double? BestValidationRmse)
 {
     public static readonly JsonSerializerOptions Json = new()
     {

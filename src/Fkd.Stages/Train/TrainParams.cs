@@ -11,8 +11,8 @@ public enum TensorLayout { ChannelsLast, Nchw }
 
 /// <summary>
 /// How to train: the train stage's parameters, and what <see cref="Trainer.Train"/> takes. Patience 0 =
-/// no early stopping (it needs a validation set). FlipTta and ShiftTta are for the prediction step (<see cref="Predictor"/>);
-/// the per-epoch validation RMSE is measured without them.
+/// no early stopping (it needs a validation set). FlipTta is for the prediction step (<see cref="Predictor"/>);
+/// the per-epoch validation RMSE is measured without it.
 /// </summary>
 public sealed record TrainParams(
     [property: Param("model", "architecture", ChoicesFrom = nameof(TrainParams.ModelChoices))] string Model = ModelFactory.Default,
@@ -29,7 +29,6 @@ public sealed record TrainParams(
     [property: Param("patience", "early stopping: epochs without validation improvement (0 = off)", Min = 0)] int Patience = 0,
     [property: Param("seed", "seed of weights and shuffling")] long Seed = 1,
     [property: Param("flip_tta", "predict also on the mirrored image and average")] bool FlipTta = true,
-    [property: Param("shift_tta", "predict also on copies moved this many pixels each way along x and y (edges repeated), answers moved back and averaged (0 = off)", Min = 0, Max = 16, KeyAtDefault = false)] int ShiftTta = 0,
     [property: Param("ema", "decay of an exponential moving average of the weights, which validation scores and the model file holds (0 = off; e.g. 0.999)", Min = 0, Max = 0.999999)] double Ema = 0,
     [property: Param("layout", "memory layout of weights and batches in training: channels-last (faster) or nchw; the same model either way, to float rounding")] TensorLayout Layout = TensorLayout.ChannelsLast,
     [property: Param("holdout_fold", "train only on rows whose fold tag differs from this (-1 = all rows); for out-of-fold predictions", Min = -1)] int HoldoutFold = -1)

@@ -59,7 +59,7 @@ public sealed class TrainStage() : FaceStage<TrainParams>("train", 3, "train a k
 
         File.Copy(result.ModelFile, ctx.Output("model.bin"));
         var parameters = ModelInputs.ParameterCount(o.Model, trainSet.Outputs, o.ModelOptions);
-        var info = new ModelInfo(o.Model, trainSet.Outputs, o.Dropout, o.Targets, o.FlipTta, parameters, result.BestEpoch, result.BestValidationRmse, o.ShiftTta);
+        var info = new ModelInfo(o.Model, trainSet.Outputs, o.Dropout, o.Targets, o.FlipTta, parameters, result.BestEpoch, result.BestValidationRmse);
         await File.WriteAllTextAsync(ctx.Output("model.json"), JsonSerializer.Serialize(info, ModelInfo.Json), ct);
         await WriteMetrics(ctx.Output("metrics.parquet"), result.Epochs, MetadataFor(ctx), ct);
         LossPlot.Write(ctx.Output("loss.png"), [.. result.Epochs.Select(e => new LossPoint(e.Epoch, e.TrainLoss, e.ValidationRmse))],

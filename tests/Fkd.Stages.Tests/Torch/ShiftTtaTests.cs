@@ -58,17 +58,4 @@ public sealed class ShiftTtaTests : IDisposable
         var plain = Predictor.Predict(file, "cnn-small", 30, pixels, count, flip, Options, TorchDevice.Cpu, threads: 1);
         Assert.NotEqual(plain, tta);
     }
-
-    [Fact]
-    public void A_model_file_from_before_shift_tta_reads_as_none()
-    {
-        var path = _dir.File("model.json");
-        File.WriteAllText(path, """
-            { "model": "cnn-small", "outputs": 30, "dropout": 0.1, "targets": "masked", "flip_tta": true,
-              "parameters": 1285246, "best_epoch": 3, "best_validation_rmse": 1.9 }
-            """);
-        Assert.Equal(0, ModelInfo.Read(path).ShiftTta);
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"best_epoch\"", "\"shift_tta\": 2, \"best_epoch\""));
-        Assert.Equal(2, ModelInfo.Read(path).ShiftTta);
-    }
 }
