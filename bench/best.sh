@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces our best predictor on real faces from a fresh clone and prints its holdout RMSE.
 #   bench/best.sh <faces-real folder> [LABELLED_FILE]
-# The candidates are those of pipelines/stack-real.json: each base model's fold mean (cnn-small, LeNet-5) and the
-# three stacks (linear, pairwise, elastic-net). The best is the one with the lowest VALIDATION RMSE (the person-grouped
+# The candidates are those of pipelines/stack-real.json: each base model's fold mean and the three stacks (linear,
+# pairwise, elastic-net). The best is the one with the lowest VALIDATION RMSE (the person-grouped
 # split inside train.csv.gz); the holdout is scored once, for that predictor, and decides nothing.
 # With LABELLED_FILE (a Kaggle-format training CSV, plain or gzip, with labels), the same predictor is also scored on
 # that file: the pipeline runs again with the file in the holdout's place, so every training is reused from the store
@@ -31,13 +31,21 @@ start=$(date +%s)
 "${fkd[@]}" run pipelines/stack-real.json "${sets[@]}" --set holdout_rows.csv="$data/holdout.csv.gz" "${extra[@]}" >&2
 echo "pipeline wall time: $(( $(date +%s) - start )) s" >&2
 
-# Each candidate: its validation evaluation, its holdout evaluation, its holdout predictions.
-candidates="
-  select 'cnn-small (fold mean)' as predictor, rmse, 'eval_holdout_cnn' as holdout, 'holdout_cnn' as predictions from eval_val_cnn_rmse where keypoint = 'overall'
-  union all select 'lenet5 (fold mean)', rmse, 'eval_holdout_lenet', 'holdout_lenet' from eval_val_lenet_rmse where keypoint = 'overall'
-  union all select 'stack-linear', rmse, 'eval_stack_linear_holdout', 'stack_linear_holdout' from eval_stack_linear_val_rmse where keypoint = 'overall'
-  union all select 'stack-pairwise', rmse, 'eval_stack_pairwise_holdout', 'stack_pairwise_holdout' from eval_stack_pairwise_val_rmse where keypoint = 'overall'
-  union all select 'stack-elastic-net', rmse, 'eval_stack_elastic_holdout', 'stack_elastic_holdout' from eval_stack_elastic_val_rmse where keypoint = 'overall'"
+# Each candidate: its validation evaluation, its holdout evaluation, its holdout predictions, found by the pipeline's
+# stage names: eval_val_X scores X's fold mean (holdout twin eval_holdout_X, predictions holdout_X), eval_stack_X_val
+# a stack (eval_stack_X_holdout, stack_X_holdout).
+tables=$(sql_value "select string_agg(table_name, ' ' order by table_name) from information_schema.tables where table_name like 'eval_%_rmse'" 1)
+candidates=""
+for t in $tables; do
+  case "$t" in
+    eval_val_*_rmse) x=${t#eval_val_}; x=${x%_rmse}; row="'$x (fold mean)' as predictor, 'eval_holdout_$x' as holdout, 'holdout_$x' as predictions" ;;
+    eval_stack_*_val_rmse) x=${t#eval_stack_}; x=${x%_val_rmse}; row="'stack-$x' as predictor, 'eval_stack_${x}_holdout' as holdout, 'stack_${x}_holdout' as predictions" ;;
+    *) continue ;;
+  esac
+  part="select $row, rmse from $t where keypoint = 'overall'"
+  candidates=${candidates:+$candidates union all }$part
+done
+[ -n "$candidates" ] || { echo "no validated predictors found in the store" >&2; exit 1; }
 best="select predictor, round(rmse, 4), holdout, predictions from ($candidates) order by rmse, predictor limit 1"
 predictor=$(sql_value "$best" 1)
 val_rmse=$(sql_value "$best" 2)

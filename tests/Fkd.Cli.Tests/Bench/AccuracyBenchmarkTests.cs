@@ -85,6 +85,16 @@ public sealed class AccuracyBenchmarkTests
     public void Its_peer_scripts_are_embedded(string script) =>
         Assert.Contains("masked_mse", PythonPeerRunner.ReadScript(script));
 
+    [Fact]
+    public void It_runs_the_validated_recipe_only()
+    {
+        var stages = JsonNode.Parse(AccuracyBenchmark.Upstream(AccuracyBenchmark.Pipeline().Json, "train"))!["stages"]!.AsObject();
+        Assert.Equal(["augment", "dedup", "faces", "labelfix", "split", "train", "train_rows"], stages.Select(s => s.Key).Order().ToArray());
+        var full = JsonNode.Parse(AccuracyBenchmark.Pipeline().Json)!["stages"]!.AsObject();
+        Assert.Contains("train_all", full.Select(s => s.Key));   // the full pipeline has more: the cut is the bench's
+        Assert.True(JsonNode.DeepEquals(full["train"], stages["train"]));
+    }
+
     /// <summary>Whether the interpreter the peer runner uses can import torch and numpy (decides which outcome the real run must show).</summary>
     private static bool TorchImports()
     {

@@ -52,16 +52,36 @@ public sealed class PipelineFilesTests
         var one = Stages("accuracy.json");
         var pair = Stages("accuracy-pair.json");
         foreach (var stage in new[] { "faces", "train_rows", "dedup", "labelfix", "split", "augment" })
-            Assert.True(JsonNode.DeepEquals(one[stage], pair[stage]), $"stage {stage} differs from accuracy.json's");
+            Assert.True(SameStage(one[stage], pair[stage]), $"stage {stage} differs from accuracy.json's");
         var trains = pair.Where(s => Kind(s.Value!) == "train").ToArray();
-        Assert.Equal(["train_medium", "train_small"], trains.Select(t => t.Key).Order().ToArray());
+        Assert.Equal(["train_medium", "train_resnet"], trains.Select(t => t.Key).Order().ToArray());
         Assert.Contains(trains, t => t.Value!["params"]!["model"]!.GetValue<string>() == one["train"]!["params"]!["model"]!.GetValue<string>());
         foreach (var (name, train) in trains)
         {
             var expected = one["train"]!.DeepClone();
             expected["params"]!["model"] = train!["params"]!["model"]!.DeepClone();
-            Assert.True(JsonNode.DeepEquals(expected, train), $"{name} differs from accuracy.json's train stage but for its model");
+            Assert.True(SameStage(expected, train), $"{name} differs from accuracy.json's train stage but for its model");
         }
+        // Each model, and their mean, is predicted as accuracy.json predicts its validation split (test-time augmentation).
+        foreach (var (name, predict) in pair.Where(s => Kind(s.Value!) == "predict"))
+            Assert.True(JsonNode.DeepEquals(one["predict_val"]!["params"], predict!["params"]), $"{name} predicts otherwise than accuracy.json's predict_val");
+    }
+
+    /// <summary>
+    /// accuracy.json's holdout model, train_all, is its validated recipe trained again on every face: augment_all and
+    /// train_all must be augment and train but for their inputs (all of labelfix's faces; no validation set), or the
+    /// holdout would score a recipe validation never saw.
+    /// </summary>
+    [Fact]
+    public void The_accuracy_model_for_the_holdout_is_the_validated_recipe_on_every_face()
+    {
+        var one = Stages("accuracy.json");
+        var augment = one["augment"]!.DeepClone();
+        augment["inputs"] = new JsonObject { ["faces"] = "labelfix/faces.parquet" };
+        Assert.True(SameStage(augment, one["augment_all"]), "augment_all is not augment on labelfix's faces");
+        var train = one["train"]!.DeepClone();
+        train["inputs"] = new JsonObject { ["train"] = "augment_all/faces.parquet" };
+        Assert.True(SameStage(train, one["train_all"]), "train_all is not train on augment_all's faces without validation");
     }
 
     /// <summary>
@@ -119,7 +139,8 @@ public sealed class PipelineFilesTests
         split["params"]!["folds"] = stack["split"]!["params"]!["folds"]!.DeepClone();
         Assert.True(SameStage(split, stack["split"]), "split differs from accuracy.json's but for its folds");
         var trains = stack.Where(s => Kind(s.Value!) == "train").ToArray();
-        Assert.Equal(2, trains.Length);
+        Assert.True(trains.Length >= 2, $"{trains.Length} base model(s): a stack needs two or more");
+        Assert.Equal(trains.Length, trains.Select(t => t.Value!["params"]!["model"]!.GetValue<string>()).Distinct().Count());
         foreach (var (name, train) in trains)
         {
             var expected = one["train"]!.DeepClone();
@@ -127,6 +148,14 @@ public sealed class PipelineFilesTests
                 expected["params"]![own] = train!["params"]![own]!.DeepClone();
             expected["foreach"] = train!["foreach"]!.DeepClone();
             Assert.True(SameStage(expected, train), $"{name} differs from accuracy.json's train stage but for its model, threads and fold");
+        }
+        // And predicts as accuracy.json does (its test-time augmentation), with what predicting per fold needs.
+        foreach (var (name, predict) in stack.Where(s => Kind(s.Value!) == "predict"))
+        {
+            var expected = one["predict_val"]!["params"]!.DeepClone().AsObject();
+            foreach (var own in new[] { "threads", "only_fold" })
+                if (predict!["params"]![own] is { } v) expected[own] = v.DeepClone();
+            Assert.True(JsonNode.DeepEquals(expected, predict!["params"]), $"{name} predicts otherwise than accuracy.json's predict_val");
         }
     }
 }
