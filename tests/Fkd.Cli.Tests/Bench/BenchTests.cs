@@ -102,7 +102,8 @@ public sealed class BenchTests
     [Theory]
     [InlineData(20.0, 192, 4.0, 192)]    // a slow model keeps the least
     [InlineData(100.0, 192, 4.0, 448)]   // 400 images' worth, rounded up to whole batches of 64
-    [InlineData(2800.0, 192, 4.0, 4096)] // capped
+    [InlineData(2800.0, 192, 4.0, 11200)] // 175 whole batches
+    [InlineData(7700.0, 192, 4.0, 16384)] // capped
     [InlineData(500.0, 128, 1.5, 768)]
     public void Train_all_sizes_an_epoch_to_last_a_few_seconds(double rate, int least, double seconds, int expected) =>
         Assert.Equal(expected, TrainAllBenchmark.ImagesFor(rate, least, seconds));
