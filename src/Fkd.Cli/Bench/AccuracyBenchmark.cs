@@ -100,10 +100,11 @@ public static class AccuracyBenchmark
         string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         System.Console.Error.WriteLine($"ours: fkd run pipelines/accuracy.json ({model}, {epochs} epoch(s), cpu, {Threads} threads) in {store.Root}...");
         var (exe, dll) = ChildRun.Cli;
+        var trainParams = JsonNode.Parse(pipelineJson)!["stages"]![TrainStage]!["params"] as JsonObject ?? [];
+        var torchSets = TorchSets(trainParams, TorchGate.Resolve, TorchRuntime.DeviceName).SelectMany(x => new[] { "--set", x });
         var run = ChildRun.Run(exe, [dll, "--store", store.Root, "run", pipeline, "--json",
             "--set", $"faces.train={Path.Combine(data, "train.csv.gz")}", "--set", $"split.groups={Path.Combine(data, "train_sources.csv")}",
-            "--set", $"{TrainStage}.epochs={I(epochs)}", "--set", $"{TrainStage}.model={model}",
-            "--set", $"{TrainStage}.threads={I(Threads)}", "--set", $"{TrainStage}.device=cpu"], dir, null, ct);
+            "--set", $"{TrainStage}.epochs={I(epochs)}", "--set", $"{TrainStage}.model={model}", .. torchSets], dir, null, ct);
         if (run.ExitCode != 0 || run.Json?["ok"]?.GetValue<bool>() != true || run.Json["run"]?.GetValue<string>() is not { } runId)
             throw new InvalidOperationException($"bench accuracy: our pipeline run failed (exit {run.ExitCode}): {run.Stderr.Trim().Split('\n').LastOrDefault()}");
         var stage = run.Json["stages"]!.AsArray().First(x => x?["name"]?.GetValue<string>() == TrainStage)!;
@@ -118,6 +119,22 @@ public static class AccuracyBenchmark
         var reused = stage["status"]?.GetValue<string>() != "computed";
         System.Console.Error.WriteLine($"ours: run {runId}, training {(reused ? "reused from the store" : "computed")}, {seconds.Sum():F1} s over {seconds.Length} epoch(s)");
         return new OursResult(runId, reused, manifest, o, seconds, scored, holdout);
+    }
+
+    /// <summary>
+    /// The `--set` values that make our train stage run as the peer does (the CPU, <see cref="Threads"/> threads), only
+    /// where the pipeline's own value would not resolve to that on this machine: a value that resolves the same stays as
+    /// written, so the stage keeps its key and the training a run of the pipeline itself made (bench/accuracy.sh) is
+    /// reused instead of trained again for a parameter that changes nothing here.
+    /// </summary>
+    public static IReadOnlyList<string> TorchSets(JsonObject trainParams, Func<int, int> resolveThreads, Func<TorchDevice, string> deviceName)
+    {
+        var threads = trainParams["threads"]?.GetValue<int>() ?? 0;
+        var device = trainParams["device"]?.GetValue<string>() is { } d ? Enum.Parse<TorchDevice>(d, ignoreCase: true) : TorchDevice.Auto;
+        var sets = new List<string>();
+        if (resolveThreads(threads) != Threads) sets.Add($"{TrainStage}.threads={Threads.ToString(CultureInfo.InvariantCulture)}");
+        if (device != TorchDevice.Cpu && deviceName(device) != "cpu") sets.Add($"{TrainStage}.device=cpu");
+        return sets;
     }
 
     /// <summary>
@@ -159,11 +176,12 @@ public static class AccuracyBenchmark
         return [train, val, holdout];
     }
 
-    /// <summary>The train stage's parameters as it ran with them (names as in a pipeline), its thread count resolved, and the model's parameter count.</summary>
+    /// <summary>The train stage's parameters as it ran with them (names as in a pipeline), its thread count and device resolved, and the model's parameter count.</summary>
     private static JsonObject Recipe(OursResult ours) =>
         new([.. ParamSchema.Of<TrainParams>().ToJson(ours.Params).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value.DeepClone()))])
         {
             ["threads"] = TorchGate.Resolve(ours.Params.Threads),
+            ["device"] = TorchRuntime.DeviceName(ours.Params.Device),
             ["parameters"] = ours.Model.Info.Parameters,
         };
 

@@ -5,6 +5,7 @@ using Fkd.Cli.Bench;
 using Fkd.Cli.Commands;
 using Fkd.Cli.Tests.EndToEnd;
 using Fkd.Stages.Source;
+using Fkd.Stages.Torch;
 
 namespace Fkd.Cli.Tests.Bench;
 
@@ -93,6 +94,23 @@ public sealed class AccuracyBenchmarkTests
         var full = JsonNode.Parse(AccuracyBenchmark.Pipeline().Json)!["stages"]!.AsObject();
         Assert.Contains("train_all", full.Select(s => s.Key));   // the full pipeline has more: the cut is the bench's
         Assert.True(JsonNode.DeepEquals(full["train"], stages["train"]));
+    }
+
+    // The bench trains on the CPU with 2 threads; it overrides the pipeline only where its values would resolve to
+    // something else here, so a training the pipeline itself made keeps its key and is reused.
+    [Theory]
+    [InlineData("{}", 2, false, "")]
+    [InlineData("{}", 8, false, "train.threads=2")]
+    [InlineData("{}", 2, true, "train.device=cpu")]
+    [InlineData("{}", 16, true, "train.threads=2 train.device=cpu")]
+    [InlineData("""{"threads": 2, "device": "cpu"}""", 16, true, "")]
+    [InlineData("""{"threads": 4, "device": "Auto"}""", 2, false, "train.threads=2")]
+    [InlineData("""{"device": "cuda"}""", 2, true, "train.device=cpu")]
+    public void It_overrides_threads_and_device_only_where_they_would_differ(string trainParams, int cores, bool cuda, string expected)
+    {
+        var sets = AccuracyBenchmark.TorchSets(JsonNode.Parse(trainParams)!.AsObject(), t => t > 0 ? t : cores,
+            d => d == TorchDevice.Cpu || (d == TorchDevice.Auto && !cuda) ? "cpu" : "cuda");
+        Assert.Equal(expected, string.Join(' ', sets));
     }
 
     /// <summary>Whether the interpreter the peer runner uses can import torch and numpy (decides which outcome the real run must show).</summary>
