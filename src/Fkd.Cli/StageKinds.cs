@@ -35,5 +35,7 @@ public static class StageKinds
         new EvaluateStage(),
         new SubmissionStage(),
         new StackStage(),
+        new StackFitStage(),
+        new StackApplyStage(),
     ]);
 }

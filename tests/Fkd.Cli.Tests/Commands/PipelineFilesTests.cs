@@ -102,14 +102,14 @@ public sealed class PipelineFilesTests
             var kind = Kind(stage!);
             string? twin = kind switch
             {
-                "stack" when name.EndsWith("_val") => name[..^"_val".Length] + "_holdout",
+                "stack" or "stack-apply" when name.EndsWith("_val") => name[..^"_val".Length] + "_holdout",
                 "predict" when name.StartsWith("val_") => "holdout_" + name["val_".Length..],
                 _ => null,
             };
             if (twin is null) continue;
             Assert.True(stages.ContainsKey(twin), $"{file}: {name} has no holdout twin {twin}");
             var expected = stage!.DeepClone();
-            if (kind == "stack")
+            if (kind is "stack" or "stack-apply")
             {
                 var predict = expected["inputs"]!["predict"]!.AsArray();
                 for (var i = 0; i < predict.Count; i++)

@@ -327,6 +327,77 @@ public sealed class StackStageTests : IDisposable
         await Assert.ThrowsAsync<InvalidDataException>(() => new StackStage().RunAsync(Context(bad, 2, inputs, new() { ["oof"] = [.. oof], ["predict"] = [predict[0]] }), CancellationToken.None));
     }
 
+    // stack-fit then stack-apply is stack in two stages: the same weights, the same predictions bit for bit, on two
+    // target sets from one fit; and the same checks on the predict list.
+    [Theory]
+    [InlineData("ridge")]
+    [InlineData("elastic-net")]
+    public async Task Fit_then_apply_predicts_what_the_one_stage_stack_predicts(string meta)
+    {
+        var r = new Random(5);
+        var truthRows = Enumerable.Range(0, 120).Select(i => new FaceRow(i, i, $"h{i}", new byte[Keypoints.PixelCount], Coords(r), FaceRow.NoTags.Add("fold", i % 3))).ToList();
+        var truthPath = Path.Combine(_dir, "fa-truth.parquet");
+        await FaceTable.WriteAsync(truthPath, truthRows, new Dictionary<string, string>());
+        float[] Noisy(float[] t, double sd) => [.. t.Select(v => v + (float)(sd * (r.NextDouble() - 0.5)))];
+        var oof = new List<Fkd.Flow.Stages.ResolvedInput>();
+        foreach (var (m, sd) in new[] { (0, 2.0), (1, 6.0) })
+            for (var f = 0; f < 3; f++)
+                oof.Add(await Preds($"fa-oof{m}{f}.parquet", truthRows.Where(t => t.Tags["fold"] == f).Select(t => new Prediction(t.Id, t.Hash, Noisy(t.Coords, sd)))));
+        async Task<List<Fkd.Flow.Stages.ResolvedInput>> Target(string name, int rows) => [
+            await Preds($"{name}0.parquet", Enumerable.Range(500, rows).Select(i => new Prediction(i, $"h{i}", Coords(r)))),
+            await Preds($"{name}1.parquet", Enumerable.Range(500, rows).Select(i => new Prediction(i, $"h{i}", Coords(r)))),
+        ];
+        var val = await Target("fa-val", 12);
+        var test = await Target("fa-test", 7);
+        var inputs = new Dictionary<string, Fkd.Flow.Stages.ResolvedInput> { ["truth"] = new("truth", "t", truthPath, true) };
+        string Out(string name) { var d = Path.Combine(_dir, name); Directory.CreateDirectory(d); return d; }
+
+        var fitDir = Out("fa-fit");
+        var fit = await new StackFitStage().RunAsync(Context(fitDir, 2, inputs, new() { ["oof"] = [.. oof] }, meta), CancellationToken.None);
+        Assert.Equal(30, fit.Rows);   // one fit per coordinate
+        foreach (var (name, target) in new[] { ("val", val), ("test", test) })
+        {
+            var oneDir = Out($"fa-one-{name}");
+            var one = await new StackStage().RunAsync(Context(oneDir, 2, inputs, new() { ["oof"] = [.. oof], ["predict"] = [.. target] }, meta), CancellationToken.None);
+            Assert.Equal(one.Facts, fit.Facts);
+            var applyDir = Out($"fa-apply-{name}");
+            var stackInput = new Fkd.Flow.Stages.ResolvedInput("stack", "s", Path.Combine(fitDir, "stack.json"), true);
+            var applied = await new StackApplyStage().RunAsync(ApplyContext(applyDir, stackInput, [.. target]), CancellationToken.None);
+            Assert.Equal(one.Rows, applied.Rows);
+            var expected = await PredictionTable.ReadAsync(Path.Combine(oneDir, "predictions.parquet"));
+            var actual = await PredictionTable.ReadAsync(Path.Combine(applyDir, "predictions.parquet"));
+            Assert.Equal(expected.Select(p => (p.Id, p.Hash)), actual.Select(p => (p.Id, p.Hash)));
+            for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i].Coords, actual[i].Coords);
+            var (w1, w2) = (await ReadWeights(Path.Combine(oneDir, "weights.parquet")), await ReadWeights(Path.Combine(fitDir, "weights.parquet")));
+            Assert.Equal(w1.Features, w2.Features);
+            Assert.Equal(w1.Weights, w2.Weights);
+            Assert.Equal(w1.Coefficients, w2.Coefficients);
+        }
+        var bad = Out("fa-bad");
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => new StackApplyStage().RunAsync(
+            ApplyContext(bad, new("stack", "s", Path.Combine(fitDir, "stack.json"), true), [val[0]]), CancellationToken.None));
+        Assert.Contains("1 predict files for 2 models", e.Message);
+    }
+
+    /// <summary>weights.parquet's features, weights and coefficients, one group (what the stack writes).</summary>
+    private static async Task<(string[] Features, double[] Weights, double[] Coefficients)> ReadWeights(string path)
+    {
+        await using var reader = await Parquet.ParquetReader.CreateAsync(path);
+        var fields = reader.Schema.GetDataFields();
+        using var rg = reader.OpenRowGroupReader(0);
+        var n = (int)rg.RowCount;
+        var features = new string[n]; await rg.ReadAsync(fields.First(f => f.Name == "feature"), features.AsMemory(), null);
+        var weights = new double[n]; await rg.ReadAsync(fields.First(f => f.Name == "weight"), weights.AsMemory(), null);
+        var coefficients = new double[n]; await rg.ReadAsync(fields.First(f => f.Name == "coefficient"), coefficients.AsMemory(), null);
+        return (features, weights, coefficients);
+    }
+
+    private static Fkd.Flow.Stages.StageContext ApplyContext(string output, Fkd.Flow.Stages.ResolvedInput stack, ImmutableArray<Fkd.Flow.Stages.ResolvedInput> predict) =>
+        new("stack_apply", "k", ImmutableSortedDictionary<string, System.Text.Json.Nodes.JsonNode>.Empty,
+            new Dictionary<string, Fkd.Flow.Stages.ResolvedInput> { ["stack"] = stack }.ToImmutableDictionary(), output, Serilog.Core.Logger.None,
+            new Progress<Fkd.Flow.Stages.StageProgress>(), Path.Combine(output, ".s"),
+            new Dictionary<string, ImmutableArray<Fkd.Flow.Stages.ResolvedInput>> { ["predict"] = predict }.ToImmutableDictionary());
+
     [Fact]
     public async Task The_truth_read_by_row_groups_gives_the_bytes_of_one_group_and_an_empty_truth_is_an_error()
     {
