@@ -380,13 +380,13 @@ public sealed class StackStageTests : IDisposable
     }
 
     /// <summary>weights.parquet's features, weights and coefficients, one group (what the stack writes).</summary>
-    private static async Task<(string[] Features, double[] Weights, double[] Coefficients)> ReadWeights(string path)
+    private static async Task<(string?[] Features, double[] Weights, double[] Coefficients)> ReadWeights(string path)
     {
         await using var reader = await Parquet.ParquetReader.CreateAsync(path);
         var fields = reader.Schema.GetDataFields();
         using var rg = reader.OpenRowGroupReader(0);
         var n = (int)rg.RowCount;
-        var features = new string[n]; await rg.ReadAsync(fields.First(f => f.Name == "feature"), features.AsMemory(), null);
+        var features = new string?[n]; await rg.ReadAsync(fields.First(f => f.Name == "feature"), features.AsMemory(), null);
         var weights = new double[n]; await rg.ReadAsync(fields.First(f => f.Name == "weight"), weights.AsMemory(), null);
         var coefficients = new double[n]; await rg.ReadAsync(fields.First(f => f.Name == "coefficient"), coefficients.AsMemory(), null);
         return (features, weights, coefficients);
