@@ -9,7 +9,7 @@ namespace Fkd.Stages.Stack;
 /// </summary>
 internal static class StackCore
 {
-    /// <summary>A fitted stack, the facts to report about it, and the row count it was fitted on.</summary>
+    /// <summary>A fitted stack and the facts to report about it (cross-validated penalties, features, out-of-fold rows, RMSEs).</summary>
     public sealed record Fitted(StackModel Model, IReadOnlyList<(string Name, object Value)> Facts);
 
     /// <summary>
