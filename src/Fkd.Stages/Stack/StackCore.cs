@@ -80,12 +80,18 @@ internal static class StackCore
     /// </summary>
     public static async Task<List<Prediction>> ApplyAsync(StackModel fit, ImmutableArray<ResolvedInput> predictFiles, CancellationToken ct)
     {
-        if (predictFiles.Length != fit.Models)
-            throw new InvalidDataException($"{predictFiles.Length} predict files for {fit.Models} models");
+        CheckPredictFiles(predictFiles, fit.Models);
         var targets = new List<Dictionary<long, Prediction>>();
         foreach (var f in predictFiles) targets.Add((await PredictionTable.ReadAsync(f.Path, ct)).ToDictionary(p => p.Id));
         var ids = targets[0].Keys.Where(id => targets.All(t => t.ContainsKey(id))).ToList();
         return [.. ids.Select(id => new Prediction(id, targets[0][id].Hash, fit.Predict([.. targets.Select(t => t[id].Coords)])))];
+    }
+
+    /// <summary>One predict file per base model, or an error saying how many there are for how many models.</summary>
+    public static void CheckPredictFiles(ImmutableArray<ResolvedInput> predictFiles, int models)
+    {
+        if (predictFiles.Length != models)
+            throw new InvalidDataException($"{predictFiles.Length} predict files for {models} models");
     }
 
     public static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);

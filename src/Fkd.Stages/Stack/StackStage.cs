@@ -15,9 +15,9 @@ public sealed class StackStage() : FaceStage<StackParams>("stack", 3, "ridge or 
 {
     protected override async Task<StageOutcome> RunAsync(StageContext ctx, StackParams o, CancellationToken ct)
     {
+        // Checked before the fit, which can take minutes, as well as by the apply.
         var predictFiles = ctx.InputList("predict");
-        if (predictFiles.Length != o.Models)
-            throw new InvalidDataException($"{predictFiles.Length} predict files for {o.Models} models");
+        StackCore.CheckPredictFiles(predictFiles, o.Models);
         var fitted = await StackCore.FitAsync(ctx, o, ct);
         var stacked = await StackCore.ApplyAsync(fitted.Model, predictFiles, ct);
         await PredictionTable.WriteAsync(ctx.Output("predictions.parquet"), stacked, MetadataFor(ctx), ct);
