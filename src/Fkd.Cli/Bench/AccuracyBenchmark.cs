@@ -133,7 +133,8 @@ public static class AccuracyBenchmark
         var device = trainParams["device"]?.GetValue<string>() is { } d ? Enum.Parse<TorchDevice>(d, ignoreCase: true) : TorchDevice.Auto;
         var sets = new List<string>();
         if (resolveThreads(threads) != Threads) sets.Add($"{TrainStage}.threads={Threads.ToString(CultureInfo.InvariantCulture)}");
-        if (device != TorchDevice.Cpu && deviceName(device) != "cpu") sets.Add($"{TrainStage}.device=cpu");
+        // cuda is overridden without asking where it resolves: on a machine without CUDA, resolving it is an error.
+        if (device == TorchDevice.Cuda || deviceName(device) != "cpu") sets.Add($"{TrainStage}.device=cpu");
         return sets;
     }
 

@@ -106,10 +106,13 @@ public sealed class AccuracyBenchmarkTests
     [InlineData("""{"threads": 2, "device": "cpu"}""", 16, true, "")]
     [InlineData("""{"threads": 4, "device": "Auto"}""", 2, false, "train.threads=2")]
     [InlineData("""{"device": "cuda"}""", 2, true, "train.device=cpu")]
+    [InlineData("""{"device": "cuda"}""", 2, false, "train.device=cpu")]
     public void It_overrides_threads_and_device_only_where_they_would_differ(string trainParams, int cores, bool cuda, string expected)
     {
+        // As TorchRuntime.DeviceName: cuda where CUDA is missing is an error, not an answer.
         var sets = AccuracyBenchmark.TorchSets(JsonNode.Parse(trainParams)!.AsObject(), t => t > 0 ? t : cores,
-            d => d == TorchDevice.Cpu || (d == TorchDevice.Auto && !cuda) ? "cpu" : "cuda");
+            d => d == TorchDevice.Cpu || (d == TorchDevice.Auto && !cuda) ? "cpu"
+                : cuda ? "cuda" : throw new InvalidOperationException("Device 'cuda' was requested but CUDA is not available"));
         Assert.Equal(expected, string.Join(' ', sets));
     }
 
