@@ -21,7 +21,7 @@ import time
 
 try:
     # First: it tunes glibc malloc before torch allocates (see torch_models).
-    from torch_models import MODELS, malloc_tuned, masked_mse, parameter_count
+    from torch_models import MODELS, blas, malloc_tuned, masked_mse, parameter_count, set_threads
     import numpy as np
     import torch
 except ImportError as e:  # reported as an absent peer
@@ -46,7 +46,7 @@ if name not in MODELS:
 if r["schedule"] not in ("cosine", "plateau", "none"):
     fail(f"unknown learning-rate schedule {r['schedule']!r}")
 
-torch.set_num_threads(r["threads"])
+set_threads(r["threads"])
 torch.manual_seed(r["seed"])
 model = MODELS[name](outputs, r["dropout"])
 parameters = parameter_count(model)
@@ -186,5 +186,7 @@ print(json.dumps({
     "flip_tta": flip is not None,
     "threads": torch.get_num_threads(),
     "malloc_tuned": malloc_tuned,
+    "blas": blas()[0],
+    "blas_library": blas()[1],
     "torch": torch.__version__,
 }))

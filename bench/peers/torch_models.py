@@ -3,6 +3,7 @@ the masked MSE of src/Fkd.Stages/Train/MaskedLoss.cs, shared by the peers torch_
 Importing this module first also tunes glibc malloc as TorchRuntime does, before torch allocates anything."""
 import ctypes
 import ctypes.util
+import os
 
 # The same glibc malloc tuning as TorchRuntime: no trimming, no mmap for large blocks. Before torch allocates.
 malloc_tuned = False
@@ -121,6 +122,41 @@ MODELS = {"mlp": mlp, "lenet5": lenet5, "cnn-small": cnn_small, "conv5": lambda 
           "resnet18": lambda out, p: ResNet([2, 2, 2, 2], out), "resnet34": lambda out, p: ResNet([3, 4, 6, 3], out),
           "lenet5-seed": lenet5_seed, "conv5-seed": conv5_seed, "cnn-medium": lambda out, p: cnn_small(out, p, deeper=True),
           "cnn-wide": lambda out, p: cnn_small(out, p, deeper=True, width=2)}
+
+
+def _mapped_libraries():
+    with open("/proc/self/maps") as maps:
+        return sorted({line.split()[-1] for line in maps if ".so" in line.rsplit("/", 1)[-1]})
+
+
+def blas():
+    """Which BLAS torch's linear layers (matrix products) run on, from the libraries this process has mapped.
+    Debian's python3-torch calls the system libblas.so.3, which is the reference implementation (one thread, no
+    vector kernels) unless an optimized one is installed (libopenblas0-pthread): on the reference one a linear
+    layer runs several times slower than PyTorch can, so the bench reports it. Convolutions run on oneDNN either way.
+    Returns ("openblas" | "reference" | another alternative's folder name | "mkl" | "unknown", the library or None).
+    The libblas.so.3 mapped decides, not libopenblas alone: Debian's liblapack.so.3 may load OpenBLAS beside the
+    reference BLAS."""
+    libraries = _mapped_libraries()
+    for path in libraries:
+        if os.path.basename(path).startswith("libblas.so"):
+            folder = os.path.basename(os.path.dirname(path))
+            kind = "openblas" if folder.startswith("openblas") else "reference" if folder == "blas" else folder
+            return kind, path
+    openblas = [p for p in libraries if "libopenblas" in os.path.basename(p)]
+    if openblas:
+        return "openblas", openblas[0]
+    return ("mkl", None) if torch.backends.mkl.is_available() else ("unknown", None)
+
+
+def set_threads(n):
+    """torch's intra-op threads, and OpenBLAS's where it is loaded: torch built against a generic BLAS does not pass
+    its thread count on, and OpenBLAS would otherwise use every core."""
+    torch.set_num_threads(n)
+    for path in _mapped_libraries():
+        if "libopenblas" in os.path.basename(path):
+            ctypes.CDLL(path).openblas_set_num_threads(n)
+            break
 
 
 def parameter_count(model):

@@ -7,7 +7,7 @@ import time
 
 try:
     # First: it tunes glibc malloc before torch allocates (see torch_models).
-    from torch_models import DROPOUT, MODELS, malloc_tuned, masked_mse, parameter_count
+    from torch_models import DROPOUT, MODELS, blas, malloc_tuned, masked_mse, parameter_count, set_threads
     import numpy as np
     import torch
 except ImportError as e:  # reported as an absent peer
@@ -15,7 +15,7 @@ except ImportError as e:  # reported as an absent peer
     sys.exit(3)
 
 name, images, batch, epochs, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-torch.set_num_threads(threads)
+set_threads(threads)
 torch.manual_seed(1)
 OUT, P = 30, DROPOUT
 
@@ -61,5 +61,7 @@ print(json.dumps({
     "model": name,
     "threads": torch.get_num_threads(),
     "malloc_tuned": malloc_tuned,
+    "blas": blas()[0],
+    "blas_library": blas()[1],
     "torch": torch.__version__,
 }))

@@ -230,6 +230,7 @@ public static class AccuracyBenchmark
                 ["threads"] = p["threads"]?.DeepClone(),
                 ["malloc_tuned"] = p["malloc_tuned"]?.DeepClone(),
                 ["torch"] = p["torch"]?.DeepClone(),
+                ["blas"] = p["blas"]?.DeepClone(),
             },
             ["peer_absent"] = torch.Absent,
             ["train_seconds_ours_over_peer"] = peerSeconds is > 0 && ours.TrainSeconds > 0 ? Round(ours.TrainSeconds / peerSeconds.Value) : null,
@@ -241,6 +242,7 @@ public static class AccuracyBenchmark
             ["train_seconds_measure"] = "the sum over epochs of each epoch's batch loop plus its validation pass: ours from the train stage's epoch_seconds fact (checkpoint writes and data loading excluded; train_stage_seconds is the whole stage), the peer's timed the same way",
             ["peer_data"] = "our run's own sets, from the train stage's inputs through TrainingData: train (the augment stage's faces, the rows the stage trains on, in order), val (the split's validation faces), holdout (every row of holdout.csv.gz); pixels uint8 N x 9216, targets float32 N x outputs normalised (y - 48) / 48 with NaN where missing; the peer shuffles with its own generator and initialises its own weights",
         };
+        PeerBlas.AddTo(details, [p]);
         var report = BenchReport.Combine("accuracy", Round(ours.Holdout.Report.Overall), "px", torch, higherIsBetter: true, details);
         return report with { RatioReads = "<1 = ours is more accurate" };
     }

@@ -106,6 +106,7 @@ public static class TrainAllBenchmark
             ["pipeline_measures"] = "a child `fkd run` of kaggle-source (synthetic, the same number of rows), parse-kaggle and train with the same options; images/s = the stage's rows / its epoch_seconds, epochs after the first",
             ["peer_measures"] = TrainBenchmark.PeerMeasures,
         };
+        PeerBlas.AddTo(details, rows.Select(r => r.PyTorch.Output));
         return BenchReport.Combine("train-all", Math.Round(both.Length == 0 ? GeoMean(rows.Select(r => r.Pipeline)) : ours, 1), "images/s",
             peerResult, higherIsBetter: true, details);
     }
@@ -139,6 +140,7 @@ public static class TrainAllBenchmark
             ["pipeline_over_bench"] = Math.Round(Pipeline / Bench, 3),
             ["pytorch"] = PyTorch.Absent is null && PyTorch.Value is { } v ? Math.Round(v, 1) : null,
             ["pytorch_absent"] = PyTorch.Absent,
+            ["pytorch_blas"] = PeerBlas.Of([PyTorch.Output]).FirstOrDefault(),
             ["ours_over_pytorch"] = OursOverPyTorch is { } r ? Math.Round(r, 3) : null,
         };
 

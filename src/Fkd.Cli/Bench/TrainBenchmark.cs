@@ -65,6 +65,7 @@ public static class TrainBenchmark
             ["peer_measures"] = PeerMeasures,
             ["peer_output"] = peerResult.Output?.DeepClone(),
         };
+        PeerBlas.AddTo(details, [peerResult.Output]);
         return BenchReport.Combine("train", Math.Round(ours, 1), "images/s", peerResult, higherIsBetter: true, details);
     }
 

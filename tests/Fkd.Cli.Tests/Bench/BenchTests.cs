@@ -48,6 +48,23 @@ public sealed class BenchTests
         Assert.Null(r.Ratio);
     }
 
+    /// <summary>A peer on the reference BLAS is kept (its figure is real) but flagged: its linear layers are several times
+    /// slower than PyTorch's can be, so the ratio flatters us. One on OpenBLAS, or one that does not say, is not.</summary>
+    [Theory]
+    [InlineData(new[] { "openblas", "openblas" }, "openblas", false)]
+    [InlineData(new[] { "openblas", "reference" }, "openblas,reference", true)]
+    [InlineData(new[] { "reference", "" }, "reference", true)]
+    [InlineData(new[] { "", "" }, "", false)]
+    public void A_peer_on_the_reference_BLAS_is_flagged(string[] blas, string listed, bool warned)
+    {
+        var outputs = blas.Select(b => b.Length == 0 ? new JsonObject { ["images_per_s"] = 1.0 } : new JsonObject { ["blas"] = b });
+        var details = new JsonObject();
+        PeerBlas.AddTo(details, [.. outputs, null]);
+        Assert.Equal(listed, string.Join(",", details["peer_blas"]!.AsArray().Select(n => n!.GetValue<string>())));
+        Assert.Equal(warned, details["peer_warning"] is not null);
+        if (warned) Assert.Contains("libopenblas0-pthread", details["peer_warning"]!.GetValue<string>());
+    }
+
     [Fact]
     public void A_present_peer_gives_its_value_and_the_ratio()
     {
