@@ -125,8 +125,8 @@ public sealed class PipelineFilesTests
     /// <summary>
     /// stack-real.json stacks models trained on accuracy.json's recipe (copied: a pipeline file includes none), so that
     /// its stacks and its fold means compare with the single best model: the same data stages, the same split plus
-    /// folds, and each train stage accuracy.json's but for its model and what training per fold needs (one per fold,
-    /// the fold held out, one thread each so that two run at once).
+    /// folds, and each train stage accuracy.json's but for its model or seed and what training per fold needs (one per
+    /// fold, the fold held out, one thread each so that two run at once).
     /// </summary>
     [Fact]
     public void The_real_face_stack_trains_on_the_accuracy_recipe()
@@ -140,14 +140,18 @@ public sealed class PipelineFilesTests
         Assert.True(SameStage(split, stack["split"]), "split differs from accuracy.json's but for its folds");
         var trains = stack.Where(s => Kind(s.Value!) == "train").ToArray();
         Assert.True(trains.Length >= 2, $"{trains.Length} base model(s): a stack needs two or more");
-        Assert.Equal(trains.Length, trains.Select(t => t.Value!["params"]!["model"]!.GetValue<string>()).Distinct().Count());
+        // Two base models may share an architecture when their seeds differ (their own weights and shuffle).
+        Assert.Equal(trains.Length, trains.Select(t => (Model: t.Value!["params"]!["model"]!.GetValue<string>(),
+            Seed: t.Value!["params"]!["seed"]?.GetValue<int>())).Distinct().Count());
         foreach (var (name, train) in trains)
         {
             var expected = one["train"]!.DeepClone();
             foreach (var own in new[] { "model", "threads", "holdout_fold" })
                 expected["params"]![own] = train!["params"]![own]!.DeepClone();
+            if (train!["params"]!["seed"] is { } seed) expected["params"]!["seed"] = seed.DeepClone();
+            else expected["params"]!.AsObject().Remove("seed");
             expected["foreach"] = train!["foreach"]!.DeepClone();
-            Assert.True(SameStage(expected, train), $"{name} differs from accuracy.json's train stage but for its model, threads and fold");
+            Assert.True(SameStage(expected, train), $"{name} differs from accuracy.json's train stage but for its model, seed, threads and fold");
         }
         // And predicts as accuracy.json does (its test-time augmentation), with what predicting per fold needs.
         foreach (var (name, predict) in stack.Where(s => Kind(s.Value!) == "predict"))
