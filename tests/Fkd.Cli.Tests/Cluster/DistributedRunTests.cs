@@ -107,10 +107,19 @@ public sealed class DistributedRunTests(LocalCluster cluster, ITestOutputHelper 
         string[] args = ["--store", space.StoreOf("coord"), "run", Full, "--distributed", "--json", .. Tiny, "--set", "train.epochs=3"];
         using (var first = CliProcess.Start(space.Env(), args))
         {
+            // Read its output as it comes: a failure then says why the coordinator ended, and a full pipe never stalls it.
+            var firstErr = first.StandardError.ReadToEndAsync();
+            var firstOut = first.StandardOutput.ReadToEndAsync();
             var until = DateTime.UtcNow.AddMinutes(4);
             while (DateTime.UtcNow < until && !first.HasExited && space.Query("SELECT 1 FROM fkd.jobs WHERE stage = 'train' AND status = 'running'").Count == 0)
                 await Task.Delay(200);
-            Assert.False(first.HasExited, "the first coordinator ended before the training started");
+            if (first.HasExited)
+            {
+                var printed = new CliProcess.Result(first.ExitCode, await firstOut, await firstErr);
+                Assert.Fail($"the first coordinator ended (exit {printed.Exit}) before the training started: {printed.Tail}\n"
+                    + string.Join("\n", space.Query("SELECT stage, status, worker, error FROM fkd.jobs").Select(r => string.Join(" ", r)))
+                    + "\n" + space.WorkerLog("w1"));
+            }
             first.Kill(entireProcessTree: true);
         }
         var second = CliProcess.Run(space.Env(), args);

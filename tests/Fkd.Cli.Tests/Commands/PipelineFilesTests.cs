@@ -8,7 +8,7 @@ namespace Fkd.Cli.Tests.Commands;
 public sealed class PipelineFilesTests
 {
     public static TheoryData<string> Files() =>
-        [.. Directory.EnumerateFiles(RepoPaths.InRepo("pipelines"), "*.json").Select(Path.GetFileName).Order()!];
+        [.. Directory.EnumerateFiles(RepoPaths.InRepo("pipelines"), "*.json").Select(f => Path.GetFileName(f)).Order()];
 
     [Theory]
     [MemberData(nameof(Files))]
