@@ -65,7 +65,7 @@ public sealed record RunReport(RunRecord Run, ArtifactStore Store, ImmutableArra
         {
             using var rg = reader.OpenRowGroupReader(g);
             var n = (int)rg.RowCount;
-            var names = new string[n]; await rg.ReadAsync(Field("keypoint"), names.AsMemory(), null, ct);
+            var names = await RequiredColumns.ReadStringsAsync(rg, Field("keypoint"), path, ct);
             var rmse = new double[n]; await rg.ReadAsync(Field("rmse"), rmse.AsMemory(), null, ct);
             var counts = new long[n]; await rg.ReadAsync(Field("n"), counts.AsMemory(), null, ct);
             for (var i = 0; i < n; i++)

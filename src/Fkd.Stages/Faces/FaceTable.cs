@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Parquet;
 using Parquet.Schema;
+using Fkd.Flow.Store;
 
 namespace Fkd.Stages.Faces;
 
@@ -192,8 +193,8 @@ public static class FaceTable
             var n = (int)rg.RowCount;
             var ids = new long[n]; await rg.ReadAsync(Find(fields, "id"), ids.AsMemory(), null, ct);
             var lines = new int[n]; await rg.ReadAsync(Find(fields, "line"), lines.AsMemory(), null, ct);
-            var hashes = new string[n]; await rg.ReadAsync(Find(fields, "image_hash"), hashes.AsMemory(), null, ct);
-            var images = new byte[n][]; await rg.ReadAsync(Find(fields, "image"), images.AsMemory(), null, ct);
+            var hashes = await RequiredColumns.ReadStringsAsync(rg, Find(fields, "image_hash"), path, ct);
+            var images = await RequiredColumns.ReadBytesAsync(rg, Find(fields, "image"), path, ct);
             var coords = new float[n][];
             for (var i = 0; i < n; i++) coords[i] = Face.MissingCoords();
             for (var c = 0; c < Keypoints.CoordCount; c++)

@@ -1,5 +1,6 @@
 using Parquet;
 using Parquet.Schema;
+using Fkd.Flow.Store;
 
 namespace Fkd.Stages.Faces;
 
@@ -37,7 +38,7 @@ public static class PredictionTable
             using var rg = reader.OpenRowGroupReader(g);
             var n = (int)rg.RowCount;
             var ids = new long[n]; await rg.ReadAsync(fields.First(f => f.Name == "id"), ids.AsMemory(), null, ct);
-            var hashes = new string[n]; await rg.ReadAsync(fields.First(f => f.Name == "image_hash"), hashes.AsMemory(), null, ct);
+            var hashes = await RequiredColumns.ReadStringsAsync(rg, fields.First(f => f.Name == "image_hash"), path, ct);
             var coords = Enumerable.Range(0, n).Select(_ => Face.MissingCoords()).ToArray();
             for (var c = 0; c < Keypoints.CoordCount; c++)
             {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Parquet;
 using Parquet.Schema;
+using Fkd.Flow.Store;
 
 namespace Fkd.Stages.Outliers;
 
@@ -44,10 +45,10 @@ public static class ReviewTable
             using var rg = reader.OpenRowGroupReader(g);
             var n = (int)rg.RowCount;
             var ids = new long[n]; await rg.ReadAsync(F("id"), ids.AsMemory(), null, ct);
-            var hashes = new string[n]; await rg.ReadAsync(F("image_hash"), hashes.AsMemory(), null, ct);
+            var hashes = await RequiredColumns.ReadStringsAsync(rg, F("image_hash"), path, ct);
             var scores = new double[n]; await rg.ReadAsync(F("score"), scores.AsMemory(), null, ct);
             var flags = new bool[n]; await rg.ReadAsync(F("flagged"), flags.AsMemory(), null, ct);
-            var reasons = new string[n]; await rg.ReadAsync(F("reasons"), reasons.AsMemory(), null, ct);
+            var reasons = await RequiredColumns.ReadStringsAsync(rg, F("reasons"), path, ct);
             for (var i = 0; i < n; i++) res.Add((ids[i], hashes[i], scores[i], flags[i], reasons[i]));
         }
         return res.ToImmutable();
