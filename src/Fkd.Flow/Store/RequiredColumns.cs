@@ -11,27 +11,30 @@ namespace Fkd.Flow.Store;
 public static class RequiredColumns
 {
     public static async Task<string[]> ReadStringsAsync(
-        ParquetRowGroupReader group, DataField field, string path, CancellationToken ct = default)
+        ParquetRowGroupReader group, DataField field, string path, long firstRow, CancellationToken ct = default)
     {
         var values = new string?[group.RowCount];
         await group.ReadAsync(field, values.AsMemory(), null, ct);
-        return NonNull(values, field, path);
+        return NonNull(values, field, path, firstRow);
     }
 
     public static async Task<byte[][]> ReadBytesAsync(
-        ParquetRowGroupReader group, DataField field, string path, CancellationToken ct = default)
+        ParquetRowGroupReader group, DataField field, string path, long firstRow, CancellationToken ct = default)
     {
         var values = new byte[]?[group.RowCount];
         await group.ReadAsync(field, values.AsMemory(), null, ct);
-        return NonNull(values, field, path);
+        return NonNull(values, field, path, firstRow);
     }
 
-    /// <summary>The values as non-null, or an error naming the first null (its row within this row group).</summary>
-    public static T[] NonNull<T>(T?[] values, DataField field, string path) where T : class
+    /// <summary>
+    /// The values as non-null, or an error naming the first null by its row in the file (0-based): the row group's
+    /// first row is <paramref name="firstRow"/>, which the caller counts as it reads the groups in order.
+    /// </summary>
+    public static T[] NonNull<T>(T?[] values, DataField field, string path, long firstRow) where T : class
     {
         var i = Array.IndexOf(values, null);
         if (i >= 0)
-            throw new InvalidDataException($"{path}: column '{field.Name}' is null at row {i} of its row group; expected a value in every row");
+            throw new InvalidDataException($"{path}: column '{field.Name}' is null at row {firstRow + i} (0-based); expected a value in every row");
         return values!;
     }
 }

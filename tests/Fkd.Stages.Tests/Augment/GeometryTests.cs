@@ -43,6 +43,7 @@ public class GeometryTests
     {
         var face = RandomFace(3, withMissing: false);
         var o = Augmenter.Apply(face, 1, Plan(flip: true), 0);
+        Assert.NotNull(o.Face);
         for (var k = 0; k < Keypoints.Count; k++)
         {
             var t = Keypoints.FlipPermutation[k];

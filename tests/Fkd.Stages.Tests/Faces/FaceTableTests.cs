@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Fkd.Stages.Faces;
 using Fkd.Stages.Source;
+using Parquet;
+using Parquet.Schema;
 
 namespace Fkd.Stages.Tests.Faces;
 
@@ -68,5 +70,27 @@ public sealed class FaceTableTests : IDisposable
                 Assert.All(back, r => Assert.Equal(ImageHash.HexOf(r.Pixels), r.Hash));
             }
         }
+    }
+
+    [Fact]
+    public async Task A_missing_image_hash_is_an_error_naming_the_file_column_and_row()
+    {
+        // The columns FaceTable writes, in two row groups of two rows, the fourth row's hash null: a damaged or
+        // foreign file (ours always writes a hash), reported by its row in the file, not its row group.
+        var path = Path.Combine(_dir, "damaged.parquet");
+        var (id, line, hash, image) = (new DataField<long>("id"), new DataField<int>("line"),
+            new DataField<string>("image_hash"), new DataField<byte[]>("image"));
+        await using (var fs = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(id, line, hash, image), fs))
+            foreach (var rows in new[] { new[] { 0, 1 }, new[] { 2, 3 } })
+            {
+                using var rg = writer.CreateRowGroup();
+                await rg.WriteAsync<long>(id, (ReadOnlyMemory<long>)rows.Select(r => (long)r).ToArray(), null, null, default);
+                await rg.WriteAsync<int>(line, (ReadOnlyMemory<int>)rows.Select(r => r + 2).ToArray(), null, null, default);
+                await rg.WriteAsync(hash, rows.Select(r => r == 3 ? null : $"h{r}").ToArray());
+                await rg.WriteAsync(image, rows.Select(r => new byte[] { (byte)r }).ToArray());
+            }
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => FaceTable.ReadAsync(path));
+        Assert.Equal($"{path}: column 'image_hash' is null at row 3 (0-based); expected a value in every row", error.Message);
     }
 }
