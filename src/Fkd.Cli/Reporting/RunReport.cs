@@ -61,12 +61,11 @@ public sealed record RunReport(RunRecord Run, ArtifactStore Store, ImmutableArra
             fields.FirstOrDefault(x => x.Name == name) ?? throw new InvalidDataException($"{path}: no column '{name}'");
         var per = ImmutableArray.CreateBuilder<KeypointScore>();
         var (overall, total) = (double.NaN, 0L);
-        var first = 0L; // the file row of each row group's first row, for errors
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            var n = (int)rg.RowCount; var start = first; first += n;
-            var names = await RequiredColumns.ReadStringsAsync(rg, Field("keypoint"), path, start, ct);
+            var n = (int)rg.RowCount;
+            var names = await RequiredColumns.ReadStringsAsync(rg, Field("keypoint"), path, reader, g, ct);
             var rmse = new double[n]; await rg.ReadAsync(Field("rmse"), rmse.AsMemory(), null, ct);
             var counts = new long[n]; await rg.ReadAsync(Field("n"), counts.AsMemory(), null, ct);
             for (var i = 0; i < n; i++)

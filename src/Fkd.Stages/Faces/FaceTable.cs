@@ -187,15 +187,14 @@ public static class FaceTable
         var fields = reader.Schema.GetDataFields();
         var tagFields = TagFields(fields);
         var coordFields = Keypoints.Columns.Select(c => fields.FirstOrDefault(f => f.Name == c)).ToArray();
-        var first = 0L; // the file row of each row group's first row, for errors
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            var n = (int)rg.RowCount; var start = first; first += n;
+            var n = (int)rg.RowCount;
             var ids = new long[n]; await rg.ReadAsync(Find(fields, "id"), ids.AsMemory(), null, ct);
             var lines = new int[n]; await rg.ReadAsync(Find(fields, "line"), lines.AsMemory(), null, ct);
-            var hashes = await RequiredColumns.ReadStringsAsync(rg, Find(fields, "image_hash"), path, start, ct);
-            var images = await RequiredColumns.ReadBytesAsync(rg, Find(fields, "image"), path, start, ct);
+            var hashes = await RequiredColumns.ReadStringsAsync(rg, Find(fields, "image_hash"), path, reader, g, ct);
+            var images = await RequiredColumns.ReadBytesAsync(rg, Find(fields, "image"), path, reader, g, ct);
             var coords = new float[n][];
             for (var i = 0; i < n; i++) coords[i] = Face.MissingCoords();
             for (var c = 0; c < Keypoints.CoordCount; c++)

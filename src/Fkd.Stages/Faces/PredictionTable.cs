@@ -33,13 +33,12 @@ public static class PredictionTable
         await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
         var fields = reader.Schema.GetDataFields();
         var res = ImmutableArray.CreateBuilder<Prediction>();
-        var first = 0L; // the file row of each row group's first row, for errors
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            var n = (int)rg.RowCount; var start = first; first += n;
+            var n = (int)rg.RowCount;
             var ids = new long[n]; await rg.ReadAsync(fields.First(f => f.Name == "id"), ids.AsMemory(), null, ct);
-            var hashes = await RequiredColumns.ReadStringsAsync(rg, fields.First(f => f.Name == "image_hash"), path, start, ct);
+            var hashes = await RequiredColumns.ReadStringsAsync(rg, fields.First(f => f.Name == "image_hash"), path, reader, g, ct);
             var coords = Enumerable.Range(0, n).Select(_ => Face.MissingCoords()).ToArray();
             for (var c = 0; c < Keypoints.CoordCount; c++)
             {

@@ -40,16 +40,15 @@ public static class ReviewTable
         var fields = reader.Schema.GetDataFields();
         DataField F(string name) => fields.First(f => f.Name == name);
         var res = ImmutableArray.CreateBuilder<(long, string, double, bool, string)>();
-        var first = 0L; // the file row of each row group's first row, for errors
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            var n = (int)rg.RowCount; var start = first; first += n;
+            var n = (int)rg.RowCount;
             var ids = new long[n]; await rg.ReadAsync(F("id"), ids.AsMemory(), null, ct);
-            var hashes = await RequiredColumns.ReadStringsAsync(rg, F("image_hash"), path, start, ct);
+            var hashes = await RequiredColumns.ReadStringsAsync(rg, F("image_hash"), path, reader, g, ct);
             var scores = new double[n]; await rg.ReadAsync(F("score"), scores.AsMemory(), null, ct);
             var flags = new bool[n]; await rg.ReadAsync(F("flagged"), flags.AsMemory(), null, ct);
-            var reasons = await RequiredColumns.ReadStringsAsync(rg, F("reasons"), path, start, ct);
+            var reasons = await RequiredColumns.ReadStringsAsync(rg, F("reasons"), path, reader, g, ct);
             for (var i = 0; i < n; i++) res.Add((ids[i], hashes[i], scores[i], flags[i], reasons[i]));
         }
         return res.ToImmutable();

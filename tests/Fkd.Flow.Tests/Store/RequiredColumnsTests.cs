@@ -30,18 +30,17 @@ public sealed class RequiredColumnsTests : IDisposable
         return path;
     }
 
-    /// <summary>Every row group in order, counting rows as the stores' readers do.</summary>
+    /// <summary>Every row group in order, as the stores' readers do.</summary>
     private static async Task<(string[] Names, byte[][] Blobs)> Read(string path)
     {
         await using var reader = await ParquetReader.CreateAsync(path);
         var fields = reader.Schema.GetDataFields();
-        var (names, blobs, first) = (new List<string>(), new List<byte[]>(), 0L);
+        var (names, blobs) = (new List<string>(), new List<byte[]>());
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            names.AddRange(await RequiredColumns.ReadStringsAsync(rg, fields[0], path, first));
-            blobs.AddRange(await RequiredColumns.ReadBytesAsync(rg, fields[1], path, first));
-            first += rg.RowCount;
+            names.AddRange(await RequiredColumns.ReadStringsAsync(rg, fields[0], path, reader, g));
+            blobs.AddRange(await RequiredColumns.ReadBytesAsync(rg, fields[1], path, reader, g));
         }
         return ([.. names], [.. blobs]);
     }
